@@ -1,0 +1,267 @@
+/*!
+Chinese analysis: the one place where text becomes terms, used alike when indexing passages
+and when reading questions, so both sides always agree.
+
+Text is first normalized ([`normalize`]: invisible characters, width, case,
+Traditional → Simplified), then cut two ways:
+- words ([`ChineseAnalyzer::words`]): phrases from the lexicon are kept whole
+  (`scaling law`, `to b`), the rest is segmented by jieba in its default mode (offsets only
+  increase, which search mode does not guarantee) with the user dictionary loaded, English
+  words are stemmed, stop words dropped;
+- character bigrams ([`ChineseAnalyzer::bigrams`]): steady where segmentation is not.
+
+Every term keeps the byte range of the original text it came from.
+*/
+
+pub mod bigram;
+pub mod lexicon;
+pub mod normalize;
+pub mod segment;
+pub mod tokenizer;
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::Arc;
+
+use jieba_rs::Jieba;
+
+pub use lexicon::Lexicon;
+pub use normalize::{fold, normalize, Normalized};
+
+/// A term with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// The folded term as indexed.
+    pub text: String,
+    /// Character range in the normalized text.
+    pub chars: Range<usize>,
+    /// Byte range in the original text.
+    pub original: Range<usize>,
+}
+
+/// The analyzer shared by the index and the query side. Cloning is cheap (one `Arc`):
+/// tantivy clones analyzers on every use, and jieba's dictionary must never be copied.
+#[derive(Clone)]
+pub struct ChineseAnalyzer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    jieba: Jieba,
+    /// Phrases with their spaces removed, longest first, for matching.
+    phrases: Vec<(Vec<char>, String)>,
+    stopwords: HashSet<String>,
+    /// Bigrams that only ever come from stop words (什么 → 什么; 为什么 → 为什, 什么).
+    stop_bigrams: HashSet<String>,
+    stemmer: rust_stemmers::Stemmer,
+}
+
+impl std::fmt::Debug for ChineseAnalyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChineseAnalyzer")
+            .field("phrases", &self.inner.phrases.len())
+            .field("stopwords", &self.inner.stopwords.len())
+            .finish()
+    }
+}
+
+impl ChineseAnalyzer {
+    /// Builds the analyzer from a loaded jieba (its dictionary parse is the costly part of
+    /// start-up) and the lexicon. Lexicon words, and the CJK members of synonym groups, are
+    /// added to jieba so they are never split.
+    pub fn new(mut jieba: Jieba, lexicon: &Lexicon) -> ChineseAnalyzer {
+        let cjk_words = lexicon
+            .words
+            .iter()
+            .chain(lexicon.synonyms.iter().flatten())
+            .filter(|w| !w.contains(' ') && w.chars().any(bigram::is_han));
+        for w in cjk_words {
+            jieba.add_word(w, Some(jieba_weight(w)), None);
+        }
+        let mut phrases: Vec<(Vec<char>, String)> = lexicon
+            .phrases
+            .iter()
+            .chain(lexicon.synonyms.iter().flatten())
+            .chain(lexicon.words.iter())
+            .filter(|p| p.chars().all(|c| !bigram::is_han(c)) && needs_protection(p))
+            .map(|p| {
+                (
+                    p.chars().filter(|c| !c.is_whitespace()).collect(),
+                    p.clone(),
+                )
+            })
+            .collect();
+        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
+        phrases.dedup_by(|a, b| a.1 == b.1);
+        let stop_bigrams = lexicon
+            .stopwords
+            .iter()
+            .flat_map(|w| {
+                let cs: Vec<char> = w.chars().collect();
+                cs.windows(2)
+                    .map(|p| p.iter().collect::<String>())
+                    .collect::<Vec<_>>()
+            })
+            .chain(
+                lexicon
+                    .stopwords
+                    .iter()
+                    .filter(|w| w.chars().count() == 1)
+                    .cloned(),
+            )
+            .collect();
+        ChineseAnalyzer {
+            inner: Arc::new(Inner {
+                jieba,
+                phrases,
+                stopwords: lexicon.stopwords.clone(),
+                stop_bigrams,
+                stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
+            }),
+        }
+    }
+
+    /// Word terms of `text` (see the module note).
+    pub fn words(&self, text: &str) -> Vec<Term> {
+        let n = normalize(text);
+        self.words_of(&n)
+    }
+
+    /// Word terms of already normalized text.
+    pub fn words_of(&self, n: &Normalized) -> Vec<Term> {
+        segment::words(&self.inner.jieba, &self.inner.phrases, n)
+            .into_iter()
+            .filter_map(|mut t| {
+                if self.inner.stopwords.contains(&t.text) {
+                    return None;
+                }
+                if t.text.bytes().all(|b| b.is_ascii_lowercase()) && t.text.len() > 3 {
+                    t.text = self.inner.stemmer.stem(&t.text).into_owned();
+                }
+                Some(t)
+            })
+            .collect()
+    }
+
+    /// Character bigrams of `text` (see [`bigram`]).
+    pub fn bigrams(&self, text: &str) -> Vec<Term> {
+        let n = normalize(text);
+        self.bigrams_of(&n)
+    }
+
+    /// Character bigrams of already normalized text.
+    pub fn bigrams_of(&self, n: &Normalized) -> Vec<Term> {
+        bigram::bigrams(n)
+            .into_iter()
+            .filter(|t| {
+                !self.inner.stop_bigrams.contains(&t.text)
+                    && !self.inner.stopwords.contains(&t.text)
+            })
+            .collect()
+    }
+
+    /// How often jieba's dictionary has seen a folded word (estimated from its parts when it
+    /// is not a dictionary word): the general-language commonness used for informativeness.
+    pub fn word_frequency(&self, folded: &str) -> usize {
+        self.inner.jieba.suggest_freq(folded)
+    }
+
+    /// Whether a folded word is a stop word.
+    pub fn is_stopword(&self, folded: &str) -> bool {
+        self.inner.stopwords.contains(folded)
+    }
+
+    /// Stems a folded English word the way [`Self::words`] does.
+    pub fn stem(&self, word: &str) -> String {
+        if word.bytes().all(|b| b.is_ascii_lowercase()) && word.len() > 3 {
+            self.inner.stemmer.stem(word).into_owned()
+        } else {
+            word.to_string()
+        }
+    }
+}
+
+/// Whether a non-CJK lexicon entry must be matched before segmentation: it holds a space or
+/// punctuation that would otherwise split it (`scaling law`, `01.ai`, `kai-fu lee`).
+fn needs_protection(p: &str) -> bool {
+    p.chars().any(|c| !c.is_alphanumeric())
+}
+
+/// A frequency high enough that jieba keeps a user word whole against its own dictionary.
+fn jieba_weight(word: &str) -> usize {
+    2000 * word.chars().count()
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use std::path::Path;
+    use std::sync::OnceLock;
+
+    /// One analyzer for all unit tests, built from the committed `config/`.
+    pub fn analyzer() -> ChineseAnalyzer {
+        static A: OnceLock<ChineseAnalyzer> = OnceLock::new();
+        A.get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+            ChineseAnalyzer::new(Jieba::new(), &Lexicon::load(&dir).expect("config lexicon"))
+        })
+        .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::analyzer;
+
+    fn texts(terms: Vec<super::Term>) -> Vec<String> {
+        terms.into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn traditional_and_simplified_give_the_same_terms() {
+        let a = analyzer();
+        let pairs = [
+            (
+                "零一萬物是不是把GPU賣給了阿里?",
+                "零一万物是不是把GPU卖给了阿里?",
+            ),
+            ("李開複怎麼看Scaling Law?", "李开复怎么看Scaling Law?"),
+            ("後發劣勢怎麼彌補?", "后发劣势怎么弥补?"),
+            ("創新工場孵化的公司", "创新工场孵化的公司"),
+        ];
+        for (hant, hans) in pairs {
+            assert_eq!(texts(a.words(hant)), texts(a.words(hans)), "{hant}");
+            assert_eq!(texts(a.bigrams(hant)), texts(a.bigrams(hans)), "{hant}");
+        }
+    }
+
+    #[test]
+    fn word_table() {
+        let a = analyzer();
+        let cases: &[(&str, &[&str])] = &[
+            ("李開複怎麼看Scaling Law?", &["李开复", "scaling law"]),
+            ("To B業務", &["to b", "业务"]),
+            ("零一萬物的Yi-Lightning", &["零一万物", "yi-lightning"]),
+            ("teacher models", &["teacher model"]),
+            ("創新工場", &["创新工场"]),
+            ("什麼是", &[]),
+        ];
+        for (input, want) in cases {
+            assert_eq!(texts(a.words(input)), *want, "{input}");
+        }
+    }
+
+    #[test]
+    fn offsets_point_into_the_original() {
+        let a = analyzer();
+        let text = "《智能湧現》:李開複談 Scaling Law 與 To B。";
+        for t in a.words(text).into_iter().chain(a.bigrams(text)) {
+            let orig = &text[t.original.clone()];
+            assert_eq!(
+                super::fold(orig).replace(' ', ""),
+                t.text.replace(' ', ""),
+                "{t:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,119 @@
+/*!
+The platform-neutral answer: what every front end renders and what `eval` measures.
+
+An [`Answer`] is data. Abstaining ("the interview does not cover that") is one of its
+variants, never an error. Quotes are verbatim slices of the corpus; highlights are byte
+ranges into them, so renderers decide how to show emphasis without touching the words.
+*/
+
+use std::ops::Range;
+
+/// One verbatim piece of a quote, with the byte ranges of matched terms inside it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Fragment {
+    /// Verbatim text from the corpus.
+    pub text: String,
+    /// Byte ranges of `text` to emphasise, sorted and not overlapping.
+    pub highlights: Vec<Range<usize>>,
+}
+
+/// The excerpt of a passage shown to the user: fragments in corpus order; an ellipsis
+/// belongs between two fragments and wherever `cut_before`/`cut_after` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Quote {
+    /// The quoted pieces.
+    pub fragments: Vec<Fragment>,
+    /// Text of the answer precedes the first fragment.
+    pub cut_before: bool,
+    /// Text of the answer follows the last fragment.
+    pub cut_after: bool,
+}
+
+impl Quote {
+    /// The quote as plain text with `…` where text was cut.
+    pub fn plain(&self) -> String {
+        let mut s = String::new();
+        if self.cut_before {
+            s.push('…');
+        }
+        for (i, f) in self.fragments.iter().enumerate() {
+            if i > 0 {
+                s.push('…');
+            }
+            s.push_str(&f.text);
+        }
+        if self.cut_after {
+            s.push('…');
+        }
+        s
+    }
+}
+
+/// A retrieved passage.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hit {
+    /// Index into the corpus's passages.
+    pub passage: usize,
+    /// Ranking score (higher is better; comparable within one answer only).
+    pub score: f32,
+    /// Share of the question's informative content that the passage covers, 0..=1.
+    pub coverage: f32,
+    /// The excerpt to show.
+    pub quote: Quote,
+}
+
+/// Why the bot did not answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Abstention {
+    /// The question holds nothing to search for (empty, only punctuation or stop words).
+    EmptyQuestion,
+    /// No passage covers enough of what was asked.
+    NotCovered,
+}
+
+/// The reply to a question.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Answer {
+    /// The interview answers it.
+    Found {
+        /// The question as asked.
+        query: String,
+        /// The best passage.
+        best: Hit,
+        /// Further relevant passages, best first.
+        further: Vec<Hit>,
+    },
+    /// The interview does not answer it.
+    Abstained {
+        /// The question as asked.
+        query: String,
+        /// Why.
+        reason: Abstention,
+        /// The closest passages, as "did you mean" suggestions.
+        suggestions: Vec<Hit>,
+    },
+}
+
+impl Answer {
+    /// The question as asked.
+    pub fn query(&self) -> &str {
+        match self {
+            Answer::Found { query, .. } | Answer::Abstained { query, .. } => query,
+        }
+    }
+
+    /// Whether the interview answers the question.
+    pub fn is_found(&self) -> bool {
+        matches!(self, Answer::Found { .. })
+    }
+
+    /// Every hit in order: the best then the further ones, or the suggestions.
+    pub fn hits(&self) -> Vec<&Hit> {
+        match self {
+            Answer::Found { best, further, .. } => std::iter::once(best).chain(further).collect(),
+            Answer::Abstained { suggestions, .. } => suggestions.iter().collect(),
+        }
+    }
+}

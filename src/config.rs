@@ -1,0 +1,206 @@
+/*!
+Configuration: committed defaults in `config/bot.toml`, overridden by environment variables.
+
+The file refuses unknown keys, so a typo is an error naming the file and line rather than a
+setting silently ignored. It never holds secrets: the Discord token is read from the
+environment by the front end and never stored here. This module reads no environment itself;
+the binary passes a look-up function to [`Config::apply_env`].
+*/
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Everything in `bot.toml`, with relative paths resolved against the file's directory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Directory of interview files.
+    pub corpus_dir: PathBuf,
+    /// Directory of the lexicon word lists.
+    pub lexicon_dir: PathBuf,
+    /// English → Chinese glossary file.
+    pub glossary: PathBuf,
+    /// How answers are shaped.
+    #[serde(default)]
+    pub answer: AnswerConfig,
+    /// The Discord front end.
+    #[serde(default)]
+    pub discord: DiscordConfig,
+}
+
+/// How answers are shaped.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnswerConfig {
+    /// Further passages listed after the best one.
+    pub further: usize,
+    /// Sentences quoted from the best passage.
+    pub quote_sentences: usize,
+    /// Closest questions suggested when abstaining.
+    pub suggestions: usize,
+}
+
+impl Default for AnswerConfig {
+    fn default() -> Self {
+        AnswerConfig {
+            further: 2,
+            quote_sentences: 3,
+            suggestions: 3,
+        }
+    }
+}
+
+/// Settings of the Discord front end (no secrets).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// Guild to register commands in; 0 registers them globally.
+    pub guild_id: u64,
+    /// Channels where questions are answered without a mention.
+    pub listen_channels: Vec<u64>,
+    /// Seconds between two requests of one user.
+    pub cooldown_secs: u64,
+    /// Total shards of the bot; 0 = let Discord decide (autosharding).
+    pub shard_total: u32,
+    /// First shard this process runs (with `shard_total` > 0).
+    pub shard_first: u32,
+    /// Last shard this process runs (with `shard_total` > 0).
+    pub shard_last: u32,
+    /// Users allowed to run admin commands besides members with Manage Server.
+    pub owner_ids: Vec<u64>,
+}
+
+impl Config {
+    /// Reads and checks `path`; relative paths inside become relative to its directory.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(path, &text)
+    }
+
+    /// Parses config text as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(0, |s| {
+                1 + text[..s.start.min(text.len())].matches('\n').count()
+            });
+            Error::config(path, line, e.message().to_string())
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [
+            &mut config.corpus_dir,
+            &mut config.lexicon_dir,
+            &mut config.glossary,
+        ] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        if config.discord.shard_total > 0
+            && (config.discord.shard_first > config.discord.shard_last
+                || config.discord.shard_last >= config.discord.shard_total)
+        {
+            return Err(Error::config(
+                path,
+                0,
+                "shards: need shard_first <= shard_last < shard_total",
+            ));
+        }
+        Ok(config)
+    }
+
+    /// Applies `INTERVIEW_BOT_<KEY>` overrides found by `var` (the binary passes
+    /// `std::env::var`). Lists are comma-separated. A bad value is an error naming the variable.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        let bad = |name: &str, why: &str| Error::config(format!("${name}"), 0, why.to_string());
+        let num = |name: &str, v: &str| -> Result<u64> {
+            v.trim()
+                .parse()
+                .map_err(|_| bad(name, "expected a whole number"))
+        };
+        let get = |key: &str| {
+            let name = format!("INTERVIEW_BOT_{key}");
+            var(&name).map(|v| (name, v))
+        };
+        if let Some((_, v)) = get("CORPUS_DIR") {
+            self.corpus_dir = v.into();
+        }
+        if let Some((_, v)) = get("LEXICON_DIR") {
+            self.lexicon_dir = v.into();
+        }
+        if let Some((_, v)) = get("GLOSSARY") {
+            self.glossary = v.into();
+        }
+        if let Some((n, v)) = get("GUILD_ID") {
+            self.discord.guild_id = num(&n, &v)?;
+        }
+        if let Some((n, v)) = get("COOLDOWN_SECS") {
+            self.discord.cooldown_secs = num(&n, &v)?;
+        }
+        for (key, list) in [
+            ("LISTEN_CHANNELS", &mut self.discord.listen_channels),
+            ("OWNER_IDS", &mut self.discord.owner_ids),
+        ] {
+            if let Some((n, v)) = get(key) {
+                *list = v
+                    .split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| num(&n, s))
+                    .collect::<Result<_>>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_defaults_load() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/bot.toml");
+        let c = Config::load(&path).unwrap();
+        assert!(c.corpus_dir.join("kaifu-lee-01ai-2025-01-07.md").exists());
+        assert_eq!(c.discord.cooldown_secs, 3);
+        assert!(c.discord.listen_channels.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_name_the_line() {
+        let text = "corpus_dir = \"c\"\nlexicon_dir = \".\"\nglossary = \"g\"\ntoken = \"x\"\n";
+        let e = Config::parse(Path::new("bot.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("bot.toml:4: "), "{e}");
+        assert!(e.contains("unknown field"), "{e}");
+        let e = Config::parse(Path::new("bot.toml"), "corpus_dir = [\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("bot.toml:"), "{e}");
+    }
+
+    #[test]
+    fn env_overrides() {
+        let text = "corpus_dir = \"c\"\nlexicon_dir = \".\"\nglossary = \"g\"\n";
+        let mut c = Config::parse(Path::new("conf/bot.toml"), text).unwrap();
+        assert_eq!(c.corpus_dir, Path::new("conf/c"));
+        c.apply_env(|k| match k {
+            "INTERVIEW_BOT_LISTEN_CHANNELS" => Some("1, 2".into()),
+            "INTERVIEW_BOT_GUILD_ID" => Some("7".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.discord.listen_channels, [1, 2]);
+        assert_eq!(c.discord.guild_id, 7);
+        let e = c
+            .apply_env(|k| (k == "INTERVIEW_BOT_COOLDOWN_SECS").then(|| "soon".into()))
+            .unwrap_err();
+        assert!(e.to_string().contains("INTERVIEW_BOT_COOLDOWN_SECS"), "{e}");
+    }
+}

@@ -1,0 +1,134 @@
+/*!
+The interactive console (`interview-bot chat`): the same answers as Discord, in a terminal.
+
+Line editing and history come from rustyline when both ends are a terminal; piped input is
+read line by line. Besides questions it knows `/quote ID`, `/topics`, `/help` and `/quit`.
+*/
+
+use std::io::{BufRead, Write};
+
+use crate::engine::Engine;
+use crate::render::terminal;
+
+/// The console's help text.
+pub const HELP: &str = "\
+Ask anything about the interview, in Chinese (either script) or English.
+  /quote ID   show a passage in full (ids: Q1… questions, P1… narrative)
+  /topics     list the sections and their questions
+  /help       this help
+  /quit       leave (or Ctrl-D)";
+
+/// What one console line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line<'a> {
+    /// A question.
+    Ask(&'a str),
+    /// `/quote ID`.
+    Quote(&'a str),
+    /// `/topics`.
+    Topics,
+    /// `/help` or an unknown command.
+    Help,
+    /// `/quit` or `/exit`.
+    Quit,
+    /// Nothing typed.
+    Empty,
+}
+
+/// Reads one console line.
+pub fn parse(line: &str) -> Line<'_> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Line::Empty;
+    }
+    let Some(command) = line.strip_prefix('/') else {
+        return Line::Ask(line);
+    };
+    let (name, arg) = command
+        .split_once(char::is_whitespace)
+        .unwrap_or((command, ""));
+    match name.to_ascii_lowercase().as_str() {
+        "quote" | "q" => Line::Quote(arg.trim()),
+        "topics" | "t" => Line::Topics,
+        "quit" | "exit" => Line::Quit,
+        _ => Line::Help,
+    }
+}
+
+/// The console's reply to one line; `None` means quit.
+pub fn reply(engine: &Engine, line: &str, colour: bool) -> Option<String> {
+    let corpus = engine.corpus();
+    Some(match parse(line) {
+        Line::Ask(q) => terminal::render(&engine.ask(q), corpus, colour),
+        Line::Quote(id) => match corpus.find(id) {
+            Some(i) => terminal::passage(corpus, i),
+            None => format!("No passage `{id}`. /topics lists them.\n"),
+        },
+        Line::Topics => terminal::topics(corpus),
+        Line::Help => format!("{HELP}\n"),
+        Line::Empty => String::new(),
+        Line::Quit => return None,
+    })
+}
+
+/// Runs the console until `/quit` or end of input. With `interactive`, uses line editing.
+pub fn run(engine: &Engine, interactive: bool, colour: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if interactive {
+        if let Ok(mut editor) = rustyline::DefaultEditor::new() {
+            loop {
+                match editor.readline("問 › ") {
+                    Ok(line) => {
+                        if !line.trim().is_empty() {
+                            let _ = editor.add_history_entry(line.as_str());
+                        }
+                        match reply(engine, &line, colour) {
+                            Some(text) => {
+                                writeln!(out, "{text}")?;
+                                out.flush()?;
+                            }
+                            None => return Ok(()),
+                        }
+                    }
+                    Err(rustyline::error::ReadlineError::Interrupted) => continue,
+                    Err(_) => return Ok(()),
+                }
+            }
+        }
+    }
+    let stdin = std::io::stdin().lock();
+    for line in stdin.split(b'\n') {
+        let line = line?;
+        let line = String::from_utf8_lossy(&line);
+        match reply(engine, &line, colour) {
+            Some(text) => {
+                writeln!(out, "{text}")?;
+                out.flush()?;
+            }
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_table() {
+        let cases = [
+            ("  ", Line::Empty),
+            ("誰?", Line::Ask("誰?")),
+            ("/quote Q3", Line::Quote("Q3")),
+            ("/QUOTE  q3 ", Line::Quote("q3")),
+            ("/topics", Line::Topics),
+            ("/quit", Line::Quit),
+            ("/exit", Line::Quit),
+            ("/what", Line::Help),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse(input), want, "{input:?}");
+        }
+    }
+}

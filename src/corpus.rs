@@ -1,0 +1,615 @@
+/*!
+The corpus: interview files in Markdown with a front matter, parsed into passages.
+
+A passage is the unit the bot retrieves and cites: one interviewer question with every answer
+paragraph after it (up to the next question or heading), or one narrative paragraph before
+the dialogue. Passages keep their verbatim text, so every quote can be checked against the
+file it came from. A malformed file is an error naming the file and line: the bot refuses to
+start rather than serve part of a corpus.
+*/
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The front matter keys a corpus file must or may have.
+const REQUIRED_KEYS: [&str; 6] = [
+    "title",
+    "publication",
+    "date",
+    "interviewer",
+    "interviewee",
+    "language",
+];
+const OPTIONAL_KEYS: [&str; 2] = ["source_url", "id"];
+
+/// The metadata of one interview, from its front matter.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Meta {
+    /// Headline as published.
+    pub title: String,
+    /// Where it was published, e.g. 《智能湧現》.
+    pub publication: String,
+    /// Publication date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Speaker label of the interviewer in the text.
+    pub interviewer: String,
+    /// Speaker label of the interviewee in the text.
+    pub interviewee: String,
+    /// BCP 47 language tag of the text, e.g. `zh-Hant`.
+    pub language: String,
+    /// Where the original can be read, if known.
+    pub source_url: Option<String>,
+}
+
+/// One interview file.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Short id used in citations and passage look-ups (front matter `id`, else the file stem).
+    pub id: String,
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Front matter.
+    pub meta: Meta,
+    /// Section headings in order.
+    pub sections: Vec<String>,
+}
+
+/// Whether a passage is the interviewer's question with its answer, or narrative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PassageKind {
+    /// An interviewer question with the interviewee's answer.
+    Dialogue,
+    /// A paragraph of the article's own narrative.
+    Narrative,
+}
+
+/// The unit of retrieval and citation.
+#[derive(Debug, Clone)]
+pub struct Passage {
+    /// Id a person can type: `Q1`… for the dialogue, `P1`… for narrative. Unique in its document.
+    pub id: String,
+    /// Index into [`Corpus::documents`].
+    pub document: usize,
+    /// Index into the document's `sections`, `None` before the first heading.
+    pub section: Option<usize>,
+    /// 1-based line where the passage starts in its file.
+    pub line: usize,
+    /// Dialogue or narrative.
+    pub kind: PassageKind,
+    /// The interviewer's question without the speaker label (dialogue only).
+    pub question: Option<String>,
+    /// The answer paragraphs without the speaker label, or the narrative paragraph.
+    pub answer: String,
+    /// The whole passage exactly as the file has it (labels included).
+    pub text: String,
+}
+
+/// All documents and their passages, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    /// The interview files.
+    pub documents: Vec<Document>,
+    /// Every passage of every document.
+    pub passages: Vec<Passage>,
+}
+
+impl Corpus {
+    /// Loads every `*.md` file of `dir`, sorted by name. An empty directory is an error.
+    pub fn load_dir(dir: &Path) -> Result<Corpus> {
+        let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "md") && p.is_file())
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(Error::corpus(
+                dir,
+                0,
+                "no interview files (*.md) in the corpus directory",
+            ));
+        }
+        let mut corpus = Corpus::default();
+        for path in files {
+            let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            corpus.add_file(&path, &bytes)?;
+        }
+        Ok(corpus)
+    }
+
+    /// Parses one file's bytes and appends its document and passages.
+    pub fn add_file(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let line = 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            Error::corpus(path, line, "not valid UTF-8")
+        })?;
+        let (doc, passages) = parse_document(path, text)?;
+        if let Some(other) = self.documents.iter().find(|d| d.id == doc.id) {
+            return Err(Error::corpus(
+                path,
+                1,
+                format!(
+                    "duplicate document id `{}` (also used by {})",
+                    doc.id,
+                    other.path.display()
+                ),
+            ));
+        }
+        let index = self.documents.len();
+        self.documents.push(doc);
+        self.passages.extend(passages.into_iter().map(|p| Passage {
+            document: index,
+            ..p
+        }));
+        Ok(())
+    }
+
+    /// The id to show for a passage: `Q3` with one document, `doc/Q3` with several.
+    pub fn display_id(&self, passage: &Passage) -> String {
+        if self.documents.len() == 1 {
+            passage.id.clone()
+        } else {
+            format!("{}/{}", self.documents[passage.document].id, passage.id)
+        }
+    }
+
+    /// Finds a passage by id as a person types it: `Q3`, `q3`, ` Q3 ` or `doc/Q3`.
+    /// A bare id shared by several documents matches none (it is ambiguous).
+    pub fn find(&self, typed: &str) -> Option<usize> {
+        let typed = typed.trim();
+        let (doc, id) = match typed.rsplit_once('/') {
+            Some((d, i)) => (Some(d.trim()), i.trim()),
+            None => (None, typed),
+        };
+        let mut found = self.passages.iter().enumerate().filter(|(_, p)| {
+            p.id.eq_ignore_ascii_case(id)
+                && doc.is_none_or(|d| self.documents[p.document].id.eq_ignore_ascii_case(d))
+        });
+        let first = found.next()?;
+        match found.next() {
+            Some(_) => None,
+            None => Some(first.0),
+        }
+    }
+
+    /// The section heading of a passage, if it has one.
+    pub fn section_of(&self, passage: &Passage) -> Option<&str> {
+        passage
+            .section
+            .map(|s| self.documents[passage.document].sections[s].as_str())
+    }
+
+    /// The document of a passage.
+    pub fn document_of(&self, passage: &Passage) -> &Document {
+        &self.documents[passage.document]
+    }
+}
+
+/// Parses one file: front matter, then headings, questions, answers and narrative.
+pub fn parse_document(path: &Path, text: &str) -> Result<(Document, Vec<Passage>)> {
+    let err = |line: usize, msg: &str| Error::corpus(path, line, msg);
+    if text.trim().is_empty() {
+        return Err(err(1, "empty file"));
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    if lines[0].trim_end() != "---" {
+        return Err(err(
+            1,
+            "no front matter: the file must begin with a `---` line",
+        ));
+    }
+    let mut fields: HashMap<&str, String> = HashMap::new();
+    let mut close = None;
+    for (i, line) in lines.iter().enumerate().skip(1) {
+        let n = i + 1;
+        if line.trim_end() == "---" {
+            close = Some(i);
+            break;
+        }
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            return Err(err(n, "front matter line is not `key: value`"));
+        };
+        let key = key.trim();
+        let Some(&known) = REQUIRED_KEYS
+            .iter()
+            .chain(OPTIONAL_KEYS.iter())
+            .find(|k| **k == key)
+        else {
+            return Err(err(
+                n,
+                &format!(
+                    "unknown front matter key `{key}` (known: {})",
+                    REQUIRED_KEYS
+                        .iter()
+                        .chain(OPTIONAL_KEYS.iter())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        };
+        let value = unquote(value.trim());
+        if value.is_empty() {
+            return Err(err(n, &format!("front matter key `{key}` has no value")));
+        }
+        if fields.insert(known, value).is_some() {
+            return Err(err(n, &format!("front matter key `{key}` appears twice")));
+        }
+    }
+    let Some(close) = close else {
+        return Err(err(
+            lines.len(),
+            "front matter is not closed by a `---` line",
+        ));
+    };
+    for key in REQUIRED_KEYS {
+        if !fields.contains_key(key) {
+            return Err(err(
+                close + 1,
+                &format!("front matter lacks the key `{key}`"),
+            ));
+        }
+    }
+    let mut take = |k: &str| fields.remove(k);
+    let meta = Meta {
+        title: take("title").unwrap_or_default(),
+        publication: take("publication").unwrap_or_default(),
+        date: take("date").unwrap_or_default(),
+        interviewer: take("interviewer").unwrap_or_default(),
+        interviewee: take("interviewee").unwrap_or_default(),
+        language: take("language").unwrap_or_default(),
+        source_url: take("source_url"),
+    };
+    if !is_date(&meta.date) {
+        return Err(err(
+            front_matter_line(&lines, "date"),
+            "date must be written YYYY-MM-DD",
+        ));
+    }
+    let id = match take("id") {
+        Some(id)
+            if id
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_') =>
+        {
+            id
+        }
+        Some(_) => {
+            return Err(err(
+                front_matter_line(&lines, "id"),
+                "id may hold only letters, digits, `-` and `_`",
+            ))
+        }
+        None => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "interview".into()),
+    };
+
+    let mut doc = Document {
+        id,
+        path: path.to_path_buf(),
+        meta,
+        sections: Vec::new(),
+    };
+    let passages = parse_body(path, &lines, close + 1, &mut doc)?;
+    if passages.is_empty() {
+        return Err(err(
+            close + 1,
+            "the file has no passages after its front matter",
+        ));
+    }
+    Ok((doc, passages))
+}
+
+/// A paragraph: consecutive non-blank lines, with the 1-based line of its first line.
+struct Paragraph<'a> {
+    line: usize,
+    lines: Vec<&'a str>,
+}
+
+impl Paragraph<'_> {
+    fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+}
+
+fn paragraphs<'a>(lines: &[&'a str], start: usize) -> Vec<Paragraph<'a>> {
+    let mut out: Vec<Paragraph<'a>> = Vec::new();
+    let mut open = false;
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        let is_heading = heading(line).is_some();
+        if line.trim().is_empty() {
+            open = false;
+        } else if open && !is_heading {
+            out.last_mut().expect("open paragraph").lines.push(line);
+        } else {
+            out.push(Paragraph {
+                line: i + 1,
+                lines: vec![line],
+            });
+            open = !is_heading;
+        }
+    }
+    out
+}
+
+/// `## Heading` (1 to 6 `#`, then a space) → the heading text.
+fn heading(line: &str) -> Option<&str> {
+    let hashes = line.len() - line.trim_start_matches('#').len();
+    if (1..=6).contains(&hashes) {
+        line[hashes..].strip_prefix(' ').map(str::trim)
+    } else {
+        None
+    }
+}
+
+/// The text after `label:` or `label：` at the start of a paragraph.
+fn after_label<'a>(text: &'a str, label: &str) -> Option<&'a str> {
+    let rest = text.strip_prefix(label)?;
+    rest.strip_prefix(':')
+        .or_else(|| rest.strip_prefix('：'))
+        .map(|r| r.trim_start_matches([' ', '\u{3000}']))
+}
+
+fn parse_body(
+    path: &Path,
+    lines: &[&str],
+    start: usize,
+    doc: &mut Document,
+) -> Result<Vec<Passage>> {
+    let mut passages: Vec<Passage> = Vec::new();
+    let (mut q_count, mut p_count) = (0, 0);
+    // Index into `passages` of the dialogue passage that answers may still join.
+    let mut open_dialogue: Option<usize> = None;
+    let blank = |id: String, line: usize, kind, section| Passage {
+        id,
+        document: 0,
+        section,
+        line,
+        kind,
+        question: None,
+        answer: String::new(),
+        text: String::new(),
+    };
+    for para in paragraphs(lines, start) {
+        let text = para.text();
+        let section = doc.sections.len().checked_sub(1);
+        if let Some(h) = heading(&text) {
+            if h.is_empty() {
+                return Err(Error::corpus(path, para.line, "empty heading"));
+            }
+            doc.sections.push(h.to_string());
+            open_dialogue = None;
+        } else if let Some(q) = after_label(&text, &doc.meta.interviewer) {
+            q_count += 1;
+            let mut p = blank(
+                format!("Q{q_count}"),
+                para.line,
+                PassageKind::Dialogue,
+                section,
+            );
+            p.question = Some(q.to_string());
+            p.text = text;
+            passages.push(p);
+            open_dialogue = Some(passages.len() - 1);
+        } else if let Some(a) = after_label(&text, &doc.meta.interviewee) {
+            let Some(i) = open_dialogue else {
+                return Err(Error::corpus(
+                    path,
+                    para.line,
+                    format!("an answer by {} before any question", doc.meta.interviewee),
+                ));
+            };
+            let p = &mut passages[i];
+            push_paragraph(&mut p.answer, a);
+            p.text.push_str("\n\n");
+            p.text.push_str(&text);
+        } else if let Some(i) = open_dialogue {
+            let p = &mut passages[i];
+            if p.answer.is_empty() {
+                return Err(Error::corpus(
+                    path,
+                    para.line,
+                    format!(
+                        "a paragraph after question {} that is not labelled `{}:`",
+                        p.id, doc.meta.interviewee
+                    ),
+                ));
+            }
+            push_paragraph(&mut p.answer, &text);
+            p.text.push_str("\n\n");
+            p.text.push_str(&text);
+        } else {
+            p_count += 1;
+            let mut p = blank(
+                format!("P{p_count}"),
+                para.line,
+                PassageKind::Narrative,
+                section,
+            );
+            p.answer = text.clone();
+            p.text = text;
+            passages.push(p);
+        }
+    }
+    if let Some(p) = passages
+        .iter()
+        .find(|p| p.kind == PassageKind::Dialogue && p.answer.is_empty())
+    {
+        return Err(Error::corpus(
+            path,
+            p.line,
+            format!("question {} has no answer", p.id),
+        ));
+    }
+    Ok(passages)
+}
+
+fn push_paragraph(answer: &mut String, paragraph: &str) {
+    if !answer.is_empty() {
+        answer.push_str("\n\n");
+    }
+    answer.push_str(paragraph);
+}
+
+fn unquote(v: &str) -> String {
+    for q in ['"', '\''] {
+        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
+            return v[1..v.len() - 1].to_string();
+        }
+    }
+    v.to_string()
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+fn front_matter_line(lines: &[&str], key: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| l.split_once(':').is_some_and(|(k, _)| k.trim() == key))
+        .map_or(1, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "---\ntitle: T\npublication: 《P》\ndate: 2025-01-07\ninterviewer: 《P》\ninterviewee: 李\nlanguage: zh-Hant\n---\n";
+
+    fn parse(body: &str) -> Result<(Document, Vec<Passage>)> {
+        parse_document(Path::new("x.md"), &format!("{HEAD}{body}"))
+    }
+
+    #[test]
+    fn good_files() {
+        let (doc, ps) = parse(
+            "\n導語一。\n\n導語二。\n\n## 一節\n\n《P》:問一?\n\n李:答一。\n\n續答。\n\n《P》：問二?\n\n李：答二。\n\n## 二節\n\n尾聲。\n",
+        )
+        .unwrap();
+        assert_eq!(doc.sections, ["一節", "二節"]);
+        let ids: Vec<_> = ps.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["P1", "P2", "Q1", "Q2", "P3"]);
+        assert_eq!(ps[2].question.as_deref(), Some("問一?"));
+        assert_eq!(ps[2].answer, "答一。\n\n續答。");
+        assert_eq!(ps[2].text, "《P》:問一?\n\n李:答一。\n\n續答。");
+        assert_eq!(ps[2].section, Some(0));
+        assert_eq!(ps[2].line, 16);
+        assert_eq!(ps[3].answer, "答二。");
+        assert_eq!(ps[0].section, None);
+        assert_eq!(ps[4].section, Some(1));
+        assert_eq!(ps[4].kind, PassageKind::Narrative);
+    }
+
+    #[test]
+    fn broken_files_name_the_line() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("", 1, "empty file"),
+            ("正文\n", 1, "no front matter"),
+            ("---\ntitle: T\n", 3, "not closed"),
+            (
+                "---\ntitle: T\n---\n正文\n",
+                3,
+                "lacks the key `publication`",
+            ),
+            (
+                "---\ntitle: T\ncolour: red\n---\n",
+                3,
+                "unknown front matter key `colour`",
+            ),
+            ("---\ntitle: T\ntitle: U\n---\n", 3, "appears twice"),
+        ];
+        for (text, line, msg) in cases {
+            let e = parse_document(Path::new("x.md"), text)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(&format!("x.md:{line}: ")), "{text:?}: {e}");
+            assert!(e.contains(msg), "{text:?}: {e}");
+        }
+        let body_cases: &[(&str, usize, &str)] = &[
+            ("李:先答。\n", 9, "before any question"),
+            ("《P》:問?\n\n## 節\n", 9, "has no answer"),
+            ("《P》:問?\n\n旁白\n", 11, "not labelled"),
+            ("\n\n", 8, "no passages"),
+        ];
+        for (body, line, msg) in body_cases {
+            let e = parse(body).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("x.md:{line}: ")), "{body:?}: {e}");
+            assert!(e.contains(msg), "{body:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_and_duplicate_ids() {
+        let mut c = Corpus::default();
+        let mut bytes = format!("{HEAD}正文\n\n").into_bytes();
+        bytes.extend_from_slice(&[0xff, b'\n']);
+        let e = c
+            .add_file(Path::new("b.md"), &bytes)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "b.md:11: not valid UTF-8");
+        let good = format!("{HEAD}正文\n");
+        c.add_file(Path::new("a/one.md"), good.as_bytes()).unwrap();
+        let e = c
+            .add_file(Path::new("b/one.md"), good.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("duplicate document id `one`"), "{e}");
+    }
+
+    #[test]
+    fn find_by_typed_id() {
+        let mut c = Corpus::default();
+        let good = format!("{HEAD}正文\n\n《P》:問?\n\n李:答。\n");
+        c.add_file(Path::new("one.md"), good.as_bytes()).unwrap();
+        assert_eq!(c.find(" q1 "), Some(1));
+        assert_eq!(c.find("one/P1"), Some(0));
+        assert_eq!(c.find("Q9"), None);
+        c.add_file(Path::new("two.md"), good.as_bytes()).unwrap();
+        assert_eq!(c.find("Q1"), None, "ambiguous across documents");
+        assert_eq!(c.find("two/Q1"), Some(3));
+        assert_eq!(c.display_id(&c.passages[3]), "two/Q1");
+    }
+
+    #[test]
+    fn the_real_corpus_parses() {
+        let c =
+            Corpus::load_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus"))).unwrap();
+        let q = c
+            .passages
+            .iter()
+            .filter(|p| p.kind == PassageKind::Dialogue)
+            .count();
+        let n = c.passages.len() - q;
+        assert_eq!((q, n), (19, 17));
+        assert_eq!(c.documents[0].sections.len(), 3);
+    }
+}

@@ -1,0 +1,374 @@
+/*!
+The answering engine: corpus → analysis → index → ranked hits → [`Answer`].
+
+Pure: no Discord, no terminal, no environment. Every front end (console, JSON, Discord, eval)
+calls [`Engine::ask`] and renders what it returns, so what `eval` measures is exactly what
+users get.
+
+Ranking is two-stage. tantivy's BM25 over words and bigrams (question field boosted) finds
+candidates; each candidate then gets a *coverage*: the share of the question's informative
+content — concepts weighted by corpus IDF times general-language informativeness — that the
+passage contains (as a word, a synonym, a translation, or a substring of its text). The final
+order blends both, and the bot abstains when even the best passage covers too little of what
+was asked: a decision from evidence, not from a raw score cut.
+*/
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use jieba_rs::Jieba;
+
+use crate::analysis::bigram::is_han;
+use crate::analysis::{normalize, ChineseAnalyzer, Lexicon};
+use crate::answer::{Abstention, Answer, Hit};
+use crate::config::{AnswerConfig, Config};
+use crate::corpus::{Corpus, PassageKind};
+use crate::error::{Error, Result};
+use crate::expand::Expander;
+use crate::glossary::Glossary;
+use crate::index::{Concept, QueryPlan, SearchIndex};
+use crate::quote::{self, Needles};
+
+/// Candidates fetched from the index before re-ranking.
+const CANDIDATES: usize = 24;
+/// Weight of coverage against normalized BM25 in the final score.
+const COVERAGE_WEIGHT: f32 = 0.5;
+/// The best passage must cover at least this share of the question's informative content.
+pub const MIN_COVERAGE: f32 = 0.5;
+/// A further passage must cover at least this share.
+const MIN_FURTHER_COVERAGE: f32 = 0.4;
+
+/// What the engine keeps per passage for coverage checks.
+#[derive(Debug)]
+struct PassageTerms {
+    words: HashSet<String>,
+    /// Normalized question and answer, for substring checks.
+    text: String,
+}
+
+/// A ranked candidate before it becomes a [`Hit`].
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    passage: usize,
+    score: f32,
+    coverage: f32,
+}
+
+/// Everything needed to answer, built once at start-up.
+pub struct Engine {
+    corpus: Corpus,
+    analyzer: ChineseAnalyzer,
+    expander: Expander,
+    index: SearchIndex,
+    terms: Vec<PassageTerms>,
+    settings: AnswerConfig,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("passages", &self.corpus.passages.len())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Loads corpus, lexicon and glossary named by `config`, parsing jieba's dictionary on a
+    /// second thread meanwhile (it is the slowest part of start-up), and builds the index.
+    pub fn load(config: &Config) -> Result<Engine> {
+        std::thread::scope(|s| {
+            let jieba = s.spawn(Jieba::new);
+            let corpus = Corpus::load_dir(&config.corpus_dir);
+            let lexicon = Lexicon::load(&config.lexicon_dir);
+            let glossary = load_glossary(&config.glossary);
+            let jieba = jieba.join().expect("jieba dictionary parse panicked");
+            Engine::new(corpus?, &lexicon?, glossary?, jieba, config.answer.clone())
+        })
+    }
+
+    /// Builds the engine from loaded parts.
+    pub fn new(
+        corpus: Corpus,
+        lexicon: &Lexicon,
+        glossary: Glossary,
+        jieba: Jieba,
+        settings: AnswerConfig,
+    ) -> Result<Engine> {
+        let analyzer = ChineseAnalyzer::new(jieba, lexicon);
+        let index = SearchIndex::build(&corpus, &analyzer)?;
+        let expander = Expander::new(&analyzer, lexicon, glossary);
+        let terms = corpus
+            .passages
+            .iter()
+            .map(|p| {
+                let full = match &p.question {
+                    Some(q) => format!("{q}\n{}", p.answer),
+                    None => p.answer.clone(),
+                };
+                let n = normalize(&full);
+                let mut words: HashSet<String> =
+                    analyzer.words_of(&n).into_iter().map(|t| t.text).collect();
+                // The interviewee speaks every dialogue passage: asking what 李開複 thinks
+                // is covered by any of his answers.
+                if p.kind == PassageKind::Dialogue {
+                    let who = &corpus.documents[p.document].meta.interviewee;
+                    words.extend(analyzer.words(who).into_iter().map(|t| t.text));
+                }
+                PassageTerms {
+                    words,
+                    text: n.text,
+                }
+            })
+            .collect();
+        Ok(Engine {
+            corpus,
+            analyzer,
+            expander,
+            index,
+            terms,
+            settings,
+        })
+    }
+
+    /// The corpus served.
+    pub fn corpus(&self) -> &Corpus {
+        &self.corpus
+    }
+
+    /// The analyzer (shared with the index).
+    pub fn analyzer(&self) -> &ChineseAnalyzer {
+        &self.analyzer
+    }
+
+    /// The answer settings.
+    pub fn settings(&self) -> &AnswerConfig {
+        &self.settings
+    }
+
+    /// What the index is asked for `question`.
+    pub fn plan(&self, question: &str) -> QueryPlan {
+        let known = |t: &str| self.index.doc_freq(t) > 0;
+        self.expander.plan(&self.analyzer, &known, question)
+    }
+
+    /// Answers a question: the best passage and further ones, or an abstention with
+    /// suggestions. Never fails: any text gets an [`Answer`].
+    pub fn ask(&self, question: &str) -> Answer {
+        let plan = self.plan(question);
+        let query = question.to_string();
+        if plan.concepts.is_empty() {
+            return Answer::Abstained {
+                query,
+                reason: Abstention::EmptyQuestion,
+                suggestions: Vec::new(),
+            };
+        }
+        let ranked = self.rank(&plan);
+        let needles = self.needles(&plan);
+        let hit = |r: &Ranked, sentences: usize| Hit {
+            passage: r.passage,
+            score: r.score,
+            coverage: r.coverage,
+            quote: quote::choose(
+                &self.analyzer,
+                &self.corpus.passages[r.passage].answer,
+                &needles,
+                sentences,
+            ),
+        };
+        match ranked.first() {
+            Some(best) if best.coverage >= MIN_COVERAGE => Answer::Found {
+                query,
+                best: hit(best, self.settings.quote_sentences),
+                further: ranked[1..]
+                    .iter()
+                    .filter(|r| r.coverage >= MIN_FURTHER_COVERAGE)
+                    .take(self.settings.further)
+                    .map(|r| hit(r, 1))
+                    .collect(),
+            },
+            _ => Answer::Abstained {
+                query,
+                reason: Abstention::NotCovered,
+                suggestions: ranked
+                    .iter()
+                    .filter(|r| self.corpus.passages[r.passage].kind == PassageKind::Dialogue)
+                    .take(self.settings.suggestions)
+                    .map(|r| hit(r, 1))
+                    .collect(),
+            },
+        }
+    }
+
+    /// The best `limit` passages for keywords, without abstaining (for `/search`).
+    pub fn search(&self, keywords: &str, limit: usize) -> Vec<Hit> {
+        let plan = self.plan(keywords);
+        let needles = self.needles(&plan);
+        self.rank(&plan)
+            .into_iter()
+            .filter(|r| r.coverage > 0.0)
+            .take(limit)
+            .map(|r| Hit {
+                passage: r.passage,
+                score: r.score,
+                coverage: r.coverage,
+                quote: quote::choose(
+                    &self.analyzer,
+                    &self.corpus.passages[r.passage].answer,
+                    &needles,
+                    1,
+                ),
+            })
+            .collect()
+    }
+
+    /// Passages whose id starts with, or whose question contains, what was typed (either
+    /// script): for autocomplete. Dialogue first, in corpus order; at most `limit`.
+    pub fn complete(&self, typed: &str, limit: usize) -> Vec<usize> {
+        let typed = typed.trim();
+        let folded = normalize(typed).text;
+        let mut out: Vec<usize> = (0..self.corpus.passages.len())
+            .filter(|&i| {
+                let p = &self.corpus.passages[i];
+                let id = self.corpus.display_id(p).to_lowercase();
+                typed.is_empty()
+                    || id.starts_with(&folded)
+                    || p.id.to_lowercase().starts_with(&folded)
+                    || self.terms[i].text.contains(&folded)
+            })
+            .collect();
+        out.sort_by_key(|&i| (self.corpus.passages[i].kind != PassageKind::Dialogue, i));
+        out.truncate(limit);
+        out
+    }
+
+    /// How a question is read and ranked, for people tuning the lexicon: the concepts with
+    /// their weights and alternatives, then the top candidates with score and coverage.
+    pub fn explain(&self, question: &str) -> String {
+        use std::fmt::Write;
+        let plan = self.plan(question);
+        let mut s = String::new();
+        for c in &plan.concepts {
+            let alts: Vec<String> = c
+                .alternatives
+                .iter()
+                .map(|(t, w)| format!("{t}({w:.2},df={})", self.index.doc_freq(t)))
+                .collect();
+            let _ = writeln!(
+                s,
+                "concept {:<14} weight {:.2} (informativeness {:.2}): {}",
+                c.surface,
+                self.concept_weight(c),
+                c.informativeness,
+                alts.join(" ")
+            );
+        }
+        let _ = writeln!(s, "bigrams: {}", plan.bigrams.join(" "));
+        for r in self.rank(&plan).iter().take(6) {
+            let p = &self.corpus.passages[r.passage];
+            let _ = writeln!(
+                s,
+                "{:<4} score {:.3} coverage {:.2}  {}",
+                self.corpus.display_id(p),
+                r.score,
+                r.coverage,
+                crate::render::label(p, 40)
+            );
+        }
+        s
+    }
+
+    /// Candidates from the index, re-ranked by BM25 and coverage, best first.
+    fn rank(&self, plan: &QueryPlan) -> Vec<Ranked> {
+        let found = match self.index.search(plan, CANDIDATES) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "index search failed");
+                return Vec::new();
+            }
+        };
+        let max = found.iter().map(|(_, s)| *s).fold(0.0f32, f32::max);
+        if max <= 0.0 {
+            return Vec::new();
+        }
+        let weights: Vec<f32> = plan
+            .concepts
+            .iter()
+            .map(|c| self.concept_weight(c))
+            .collect();
+        let total: f32 = weights.iter().sum();
+        let mut ranked: Vec<Ranked> = found
+            .into_iter()
+            .map(|(passage, bm25)| {
+                let got: f32 = plan
+                    .concepts
+                    .iter()
+                    .zip(&weights)
+                    .map(|(c, w)| w * self.concept_match(c, passage))
+                    .sum();
+                let coverage = if total > 0.0 { got / total } else { 0.0 };
+                Ranked {
+                    passage,
+                    score: (1.0 - COVERAGE_WEIGHT) * bm25 / max + COVERAGE_WEIGHT * coverage,
+                    coverage,
+                }
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.passage.cmp(&b.passage)));
+        ranked
+    }
+
+    /// How much a concept says: IDF over passages (of its most common present alternative,
+    /// or as if it occurred nowhere) times its general-language informativeness.
+    fn concept_weight(&self, c: &Concept) -> f32 {
+        let idf = c
+            .alternatives
+            .iter()
+            .filter(|(t, _)| self.index.doc_freq(t) > 0)
+            .map(|(t, _)| self.index.idf(t))
+            .fold(None, |m: Option<f32>, x| Some(m.map_or(x, |m| m.min(x))))
+            // A small corpus says little by not containing a word: an absent concept weighs
+            // as much as one found in a single passage, not more.
+            .unwrap_or_else(|| self.index.idf_of_df(1));
+        idf * c.informativeness
+    }
+
+    /// 1 when the passage holds the concept (a word or, for Chinese, a substring of its
+    /// text), weighted by the alternative that matched; 0 otherwise.
+    fn concept_match(&self, c: &Concept, passage: usize) -> f32 {
+        let t = &self.terms[passage];
+        c.alternatives
+            .iter()
+            .filter(|(term, _)| {
+                t.words.contains(term)
+                    || (term.chars().count() >= 2
+                        && term.chars().any(is_han)
+                        && t.text.contains(term.as_str()))
+            })
+            .map(|(_, w)| w.min(1.0))
+            .fold(0.0, f32::max)
+    }
+
+    fn needles(&self, plan: &QueryPlan) -> Needles {
+        Needles {
+            words: plan
+                .concepts
+                .iter()
+                .flat_map(|c| {
+                    let w = self.concept_weight(c);
+                    c.alternatives.iter().map(move |(t, a)| (t.clone(), w * a))
+                })
+                .collect(),
+            bigrams: plan.bigrams.iter().cloned().collect(),
+        }
+    }
+}
+
+/// Reads the glossary file; a missing file is an error naming it.
+fn load_glossary(path: &Path) -> Result<Glossary> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Glossary::from_tsv(&text, &path.display().to_string())?)
+}

@@ -1,0 +1,71 @@
+/*!
+The one error type of the library.
+
+Every failure a user can cause (a broken corpus file, a bad config) names the file and line,
+so the fix is obvious; the program refuses to start rather than serve part of a corpus.
+"No answer" is not an error: it is [`crate::answer::Answer::Abstained`].
+*/
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading and serving.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read from disk.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A corpus file is malformed; `line` is 1-based (0 when the whole file is at fault).
+    #[error("{path}:{line}: {message}")]
+    Corpus {
+        /// The corpus file.
+        path: PathBuf,
+        /// 1-based line, 0 for the file as a whole.
+        line: usize,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// A configuration file (bot.toml, synonyms, names, phrases, stop words) is malformed.
+    #[error("{path}:{line}: {message}")]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// 1-based line, 0 for the file as a whole.
+        line: usize,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// The search index could not be built or queried.
+    #[error("index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// A glossary file or the dictionary it is built from is malformed.
+    #[error(transparent)]
+    Glossary(#[from] crate::glossary::GlossaryError),
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A corpus error at `path:line`.
+    pub fn corpus(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
+        Error::Corpus {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// A config error at `path:line`.
+    pub fn config(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
+        Error::Config {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+}

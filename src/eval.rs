@@ -1,0 +1,258 @@
+/*!
+Retrieval evaluation on a question set with gold passages (`../shared/eval/` format).
+
+Each line is `{"id", "kind", "query", "gold"}`. A returned passage is a hit when its whole
+text, folded (NFKC, lowercase, only letters and digits kept), contains one gold string folded
+the same way. `gold: []` means the right reply is to abstain. Questions go through
+[`Engine::ask`] — the very path every front end uses — and only the hits the user would see
+count.
+*/
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::answer::Answer;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+
+/// One question of the set.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Question {
+    /// Question id.
+    pub id: String,
+    /// hant, hans, en, keyword or none.
+    pub kind: String,
+    /// The question text.
+    pub query: String,
+    /// Gold strings; empty when the interview does not answer.
+    pub gold: Vec<String>,
+}
+
+/// Reads a JSONL question set; a bad line is an error naming file and line.
+pub fn read_questions(path: &Path) -> Result<Vec<Question>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| Error::config(path, i + 1, e.to_string()))
+        })
+        .collect()
+}
+
+/// The eval fold: NFKC, lowercase, letters and digits only.
+pub fn fold(s: &str) -> String {
+    s.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// The outcome of one question.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The question.
+    pub question: Question,
+    /// Whether the bot answered.
+    pub answered: bool,
+    /// Shown passage ids, best first.
+    pub shown: Vec<String>,
+    /// 1-based rank of the first hit among the shown passages, if any.
+    pub rank: Option<usize>,
+    /// Coverage of the best passage (shown or suggested).
+    pub coverage: f32,
+}
+
+/// Scores of one kind of question (or all).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scores {
+    /// Questions counted.
+    pub n: usize,
+    /// Answerable questions.
+    pub answerable: usize,
+    /// hit@1 over answerable questions.
+    pub hit1: f64,
+    /// hit@3 over answerable questions.
+    pub hit3: f64,
+    /// MRR@5 over answerable questions.
+    pub mrr5: f64,
+    /// Share of unanswerable questions abstained on.
+    pub abstention: f64,
+    /// Share of answerable questions abstained on.
+    pub false_abstention: f64,
+}
+
+/// Runs every question through the engine.
+pub fn run(engine: &Engine, questions: &[Question]) -> Vec<Outcome> {
+    let corpus = engine.corpus();
+    questions
+        .iter()
+        .map(|q| {
+            let answer = engine.ask(&q.query);
+            let answered = answer.is_found();
+            let hits = match &answer {
+                Answer::Found { .. } => answer.hits(),
+                Answer::Abstained { .. } => Vec::new(),
+            };
+            let gold: Vec<String> = q.gold.iter().map(|g| fold(g)).collect();
+            let rank = hits
+                .iter()
+                .position(|h| {
+                    let text = fold(&corpus.passages[h.passage].text);
+                    gold.iter().any(|g| text.contains(g.as_str()))
+                })
+                .map(|i| i + 1);
+            Outcome {
+                question: q.clone(),
+                answered,
+                shown: hits
+                    .iter()
+                    .map(|h| corpus.display_id(&corpus.passages[h.passage]))
+                    .collect(),
+                rank,
+                coverage: answer.hits().first().map_or(0.0, |h| h.coverage),
+            }
+        })
+        .collect()
+}
+
+/// Scores over a set of outcomes.
+pub fn score<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> Scores {
+    let mut s = Scores::default();
+    let (mut none, mut abstained_none, mut false_abst) = (0usize, 0usize, 0usize);
+    for o in outcomes {
+        s.n += 1;
+        if o.question.gold.is_empty() {
+            none += 1;
+            abstained_none += usize::from(!o.answered);
+            continue;
+        }
+        s.answerable += 1;
+        false_abst += usize::from(!o.answered);
+        if let Some(r) = o.rank {
+            s.hit1 += f64::from(u8::from(r == 1));
+            s.hit3 += f64::from(u8::from(r <= 3));
+            if r <= 5 {
+                s.mrr5 += 1.0 / r as f64;
+            }
+        }
+    }
+    let per = |x: f64, n: usize| if n == 0 { 0.0 } else { x / n as f64 };
+    s.hit1 = per(s.hit1, s.answerable);
+    s.hit3 = per(s.hit3, s.answerable);
+    s.mrr5 = per(s.mrr5, s.answerable);
+    s.false_abstention = per(false_abst as f64, s.answerable);
+    s.abstention = per(abstained_none as f64, none);
+    s
+}
+
+/// Scores per kind, plus `all` (answerable kinds only count toward hit@k).
+pub fn by_kind(outcomes: &[Outcome]) -> BTreeMap<String, Scores> {
+    let mut kinds: BTreeMap<String, Vec<&Outcome>> = BTreeMap::new();
+    for o in outcomes {
+        kinds.entry(o.question.kind.clone()).or_default().push(o);
+    }
+    let mut out: BTreeMap<String, Scores> = kinds.into_iter().map(|(k, v)| (k, score(v))).collect();
+    out.insert("all".into(), score(outcomes));
+    out
+}
+
+/// The report printed by `interview-bot eval`: a table per kind, then the misses.
+pub fn report(outcomes: &[Outcome]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<8} {:>4} {:>6} {:>6} {:>6} {:>8} {:>9}",
+        "kind", "n", "hit@1", "hit@3", "MRR@5", "abstain", "false-abs"
+    );
+    for (kind, sc) in by_kind(outcomes) {
+        let na = |x: f64, ok: bool| if ok { format!("{x:.2}") } else { "-".into() };
+        let _ = writeln!(
+            s,
+            "{:<8} {:>4} {:>6} {:>6} {:>6} {:>8} {:>9}",
+            kind,
+            sc.n,
+            na(sc.hit1, sc.answerable > 0),
+            na(sc.hit3, sc.answerable > 0),
+            na(sc.mrr5, sc.answerable > 0),
+            na(sc.abstention, sc.n > sc.answerable),
+            na(sc.false_abstention, sc.answerable > 0),
+        );
+    }
+    let cov = |none: bool| {
+        outcomes
+            .iter()
+            .filter(move |o| o.question.gold.is_empty() == none)
+            .map(|o| o.coverage)
+    };
+    let _ = writeln!(
+        s,
+        "\nbest-passage coverage: unanswerable max {:.2}; answerable min {:.2}, median {:.2}",
+        cov(true).fold(0.0, f32::max),
+        cov(false).fold(1.0, f32::min),
+        median(cov(false).collect()),
+    );
+    let misses: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| {
+            if o.question.gold.is_empty() {
+                o.answered
+            } else {
+                o.rank != Some(1)
+            }
+        })
+        .collect();
+    if !misses.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nmisses (not first, or answered when it should abstain):"
+        );
+        for o in misses {
+            let _ = writeln!(
+                s,
+                "  {} [{}] {} → {} (gold rank {}, coverage {:.2})",
+                o.question.id,
+                o.question.kind,
+                o.question.query,
+                if o.answered {
+                    o.shown.join(",")
+                } else {
+                    "abstained".into()
+                },
+                o.rank.map_or("-".into(), |r| r.to_string()),
+                o.coverage,
+            );
+        }
+    }
+    s
+}
+
+fn median(mut v: Vec<f32>) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f32::total_cmp);
+    v[v.len() / 2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_table() {
+        assert_eq!(
+            fold("「將卡和預訓練團隊賣給了阿里」"),
+            "將卡和預訓練團隊賣給了阿里"
+        );
+        assert_eq!(fold("50%做大家通用的工具鏈"), "50做大家通用的工具鏈");
+        assert_eq!(fold("Ｔｏ Ｂ"), "tob");
+    }
+}

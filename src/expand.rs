@@ -1,0 +1,253 @@
+/*!
+Query expansion: from a question to a [`QueryPlan`] of concepts with alternatives.
+
+A concept is one thing the user asked about; its alternatives are index terms that each count
+as that thing being present: the user's own term, its synonyms (`config/synonyms.txt`, e.g.
+卡/GPU/顯卡/算力), and for English words their Chinese translations from the glossary
+derived from CC-CEDICT. Each concept also carries an informativeness (0..=1) from how common
+the word is in general Chinese (jieba's dictionary frequencies), so 現在 or 後來 weigh less
+than 估值 or 員工 when deciding whether the interview covers a question.
+*/
+
+use std::collections::HashMap;
+
+use crate::analysis::bigram::is_han;
+use crate::analysis::{normalize, ChineseAnalyzer, Lexicon};
+use crate::glossary::Glossary;
+use crate::index::{Concept, QueryPlan};
+
+/// Most concepts and bigrams taken from one question; the rest is ignored.
+pub const MAX_CONCEPTS: usize = 48;
+/// Most bigrams taken from one question.
+pub const MAX_BIGRAMS: usize = 96;
+/// Most characters of a question that are analyzed.
+pub const MAX_QUESTION_CHARS: usize = 2_000;
+
+/// Weight of a synonym relative to the user's own term.
+const SYNONYM_WEIGHT: f32 = 0.8;
+/// Weight of a glossary translation of an English word.
+const TRANSLATION_WEIGHT: f32 = 0.9;
+/// Informativeness of an English word with no translation and no match in the corpus: we
+/// cannot tell whether it is a topic or a word we failed to translate.
+const UNTRANSLATED_INFORMATIVENESS: f32 = 0.5;
+
+/// Turns questions into plans. Built once at start-up.
+#[derive(Debug, Clone)]
+pub struct Expander {
+    groups: Vec<Vec<String>>,
+    /// Index form of a synonym member → its group.
+    member_of: HashMap<String, usize>,
+    glossary: Glossary,
+}
+
+impl Expander {
+    /// Builds the synonym table in index form (English members stemmed like the analyzer does).
+    pub fn new(analyzer: &ChineseAnalyzer, lexicon: &Lexicon, glossary: Glossary) -> Expander {
+        let mut groups = Vec::new();
+        let mut member_of = HashMap::new();
+        for group in &lexicon.synonyms {
+            let members: Vec<String> = group.iter().map(|m| index_form(analyzer, m)).collect();
+            for m in &members {
+                member_of.entry(m.clone()).or_insert(groups.len());
+            }
+            groups.push(members);
+        }
+        Expander {
+            groups,
+            member_of,
+            glossary,
+        }
+    }
+
+    /// The plan for `question`. `known` tells whether a word term occurs in the corpus.
+    pub fn plan(
+        &self,
+        analyzer: &ChineseAnalyzer,
+        known: &dyn Fn(&str) -> bool,
+        question: &str,
+    ) -> QueryPlan {
+        let cut: String = question.chars().take(MAX_QUESTION_CHARS).collect();
+        let n = normalize(&cut);
+        let terms = analyzer.words_of(&n);
+        let chars: Vec<char> = n.text.chars().collect();
+
+        // English words with their char ranges, for the glossary.
+        let mut english: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].is_ascii_alphabetic() {
+                let s = i;
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '\'') {
+                    i += 1;
+                }
+                english.push((chars[s..i].iter().collect(), s..i));
+            } else {
+                i += 1;
+            }
+        }
+        // Words inside a lexicon phrase (`kai-fu lee`) are that phrase, not English words.
+        let in_phrase = |r: &std::ops::Range<usize>| {
+            terms.iter().any(|t| {
+                !t.text.chars().all(char::is_alphanumeric)
+                    && t.chars.start <= r.start
+                    && r.end <= t.chars.end
+            })
+        };
+
+        let mut plan = QueryPlan::default();
+        let mut translated: Vec<std::ops::Range<usize>> = Vec::new();
+        // Glossary matches over runs of English words not inside phrases.
+        let mut run: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+        let mut flush = |run: &mut Vec<(String, std::ops::Range<usize>)>, plan: &mut QueryPlan| {
+            if run.is_empty() {
+                return;
+            }
+            let words: Vec<&str> = run.iter().map(|(w, _)| w.as_str()).collect();
+            for m in self.glossary.lookup(&words) {
+                let span = &run[m.start..m.start + m.len];
+                if span.iter().all(|(w, _)| analyzer.is_stopword(w)) {
+                    continue;
+                }
+                let surface = span
+                    .iter()
+                    .map(|(w, _)| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let mut alternatives: Vec<(String, f32)> = Vec::new();
+                for zh in &m.terms {
+                    for t in analyzer.words(zh) {
+                        push_alt(&mut alternatives, t.text, TRANSLATION_WEIGHT);
+                    }
+                    plan.bigrams
+                        .extend(analyzer.bigrams(zh).into_iter().map(|t| t.text));
+                }
+                // The English word itself may occur in the corpus too (`offer`, `teacher`).
+                for (w, _) in span {
+                    let stem = analyzer.stem(w);
+                    if known(&stem) {
+                        push_alt(&mut alternatives, stem, 1.0);
+                    }
+                }
+                if !alternatives.is_empty() {
+                    let span_range = span[0].1.start..span[span.len() - 1].1.end;
+                    translated.push(span_range);
+                    plan.concepts.push(Concept {
+                        surface,
+                        alternatives: self.with_synonyms(alternatives),
+                        informativeness: 1.0,
+                    });
+                }
+            }
+            run.clear();
+        };
+        for (w, r) in &english {
+            if in_phrase(r) {
+                flush(&mut run, &mut plan);
+            } else {
+                run.push((w.clone(), r.clone()));
+            }
+        }
+        flush(&mut run, &mut plan);
+
+        for t in &terms {
+            if translated
+                .iter()
+                .any(|r| r.start <= t.chars.start && t.chars.end <= r.end)
+            {
+                continue;
+            }
+            let is_latin_word = t.text.bytes().all(|b| b.is_ascii_alphanumeric());
+            let informativeness = if t.text.chars().any(is_han) {
+                informativeness(analyzer.word_frequency(&t.text) as f32)
+            } else if is_latin_word && t.text.bytes().all(|b| b.is_ascii_digit()) {
+                0.5
+            } else if is_latin_word && !known(&t.text) {
+                UNTRANSLATED_INFORMATIVENESS
+            } else {
+                1.0
+            };
+            let alternatives = self.with_synonyms(vec![(t.text.clone(), 1.0)]);
+            if let Some(c) = plan
+                .concepts
+                .iter_mut()
+                .find(|c| c.alternatives[0].0 == t.text)
+            {
+                c.informativeness = c.informativeness.max(informativeness);
+                continue;
+            }
+            plan.concepts.push(Concept {
+                surface: t.text.clone(),
+                alternatives,
+                informativeness,
+            });
+        }
+        plan.concepts.truncate(MAX_CONCEPTS);
+        let mut bigrams: Vec<String> = analyzer
+            .bigrams_of(&n)
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        bigrams.append(&mut plan.bigrams);
+        let mut seen = std::collections::HashSet::new();
+        bigrams.retain(|b| b.chars().any(is_han) && seen.insert(b.clone()));
+        bigrams.truncate(MAX_BIGRAMS);
+        plan.bigrams = bigrams;
+        plan
+    }
+
+    fn with_synonyms(&self, mut alternatives: Vec<(String, f32)>) -> Vec<(String, f32)> {
+        let own: Vec<(String, f32)> = alternatives.clone();
+        for (t, w) in own {
+            if let Some(&g) = self.member_of.get(&t) {
+                for m in &self.groups[g] {
+                    push_alt(&mut alternatives, m.clone(), w * SYNONYM_WEIGHT);
+                }
+            }
+        }
+        alternatives
+    }
+}
+
+fn push_alt(alts: &mut Vec<(String, f32)>, term: String, weight: f32) {
+    match alts.iter_mut().find(|(t, _)| *t == term) {
+        Some((_, w)) => *w = w.max(weight),
+        None => alts.push((term, weight)),
+    }
+}
+
+/// The term a synonym member is indexed as: one analyzed word, or the folded member itself.
+fn index_form(analyzer: &ChineseAnalyzer, member: &str) -> String {
+    let words = analyzer.words(member);
+    match words.as_slice() {
+        [one] => one.text.clone(),
+        _ => member.to_string(),
+    }
+}
+
+/// ln(total frequency) of jieba's default dictionary (60,101,964 occurrences).
+pub const LN_DICTIONARY_TOTAL: f32 = 17.911;
+
+/// Informativeness of a word from its frequency in jieba's dictionary: common words (去, 現在)
+/// near 0.15, rare ones (估值, 團隊) 1.
+pub fn informativeness(freq: f32) -> f32 {
+    let surprisal = LN_DICTIONARY_TOTAL - freq.max(1.0).ln();
+    ((surprisal - 5.5) / 5.0).clamp(0.15, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn informativeness_orders_common_below_rare() {
+        let words = [
+            ("去", 123_402.0),
+            ("現在", 34_145.0),
+            ("員工", 3_748.0),
+            ("估值", 177.0),
+        ];
+        let got: Vec<f32> = words.iter().map(|(_, f)| informativeness(*f)).collect();
+        assert!(got.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+        assert_eq!(informativeness(1.0), 1.0);
+    }
+}

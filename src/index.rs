@@ -1,0 +1,224 @@
+/*!
+The tantivy index of passages, built in RAM at start-up.
+
+Four fields per passage: the interviewer's question and the answer (or narrative), each cut
+into words and into character bigrams. Queries are built in code from a [`QueryPlan`] —
+never from user text through tantivy's `QueryParser`, which turns unspaced Chinese into exact
+phrases and reads `To B:` as a field name.
+*/
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analysis::tokenizer::{self, BIGRAMS, WORDS};
+use crate::analysis::ChineseAnalyzer;
+use crate::corpus::Corpus;
+use crate::error::Result;
+
+/// Boost of a match in the interviewer's question over one in the answer.
+pub const QUESTION_BOOST: f32 = 1.5;
+/// Weight of a bigram match relative to a word match.
+pub const BIGRAM_WEIGHT: f32 = 0.35;
+
+/// One concept of a question: alternatives that each count as the concept being present.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Concept {
+    /// What the user wrote (folded), for explanations.
+    pub surface: String,
+    /// Index terms (word field) with their weights, the user's own term first.
+    pub alternatives: Vec<(String, f32)>,
+    /// How much the concept says about the topic (0..=1), from general-language frequency.
+    pub informativeness: f32,
+}
+
+/// A question turned into what the index is asked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryPlan {
+    /// Word concepts.
+    pub concepts: Vec<Concept>,
+    /// Character bigrams of the question (and of translations of English words).
+    pub bigrams: Vec<String>,
+}
+
+impl QueryPlan {
+    /// Whether the plan asks for nothing (only stop words, punctuation, emoji…).
+    pub fn is_empty(&self) -> bool {
+        self.concepts.is_empty() && self.bigrams.is_empty()
+    }
+}
+
+/// The fields of the index.
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    passage: Field,
+    q_words: Field,
+    a_words: Field,
+    q_bigrams: Field,
+    a_bigrams: Field,
+}
+
+/// The passage index and a reader on it.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    passages: usize,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("passages", &self.passages)
+            .finish()
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tok: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tok)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
+    };
+    let passage = b.add_u64_field("passage", NumericOptions::default().set_fast());
+    let fields = Fields {
+        passage,
+        q_words: b.add_text_field("q_words", text(WORDS)),
+        a_words: b.add_text_field("a_words", text(WORDS)),
+        q_bigrams: b.add_text_field("q_bigrams", text(BIGRAMS)),
+        a_bigrams: b.add_text_field("a_bigrams", text(BIGRAMS)),
+    };
+    (b.build(), fields)
+}
+
+impl SearchIndex {
+    /// Indexes every passage of `corpus` in RAM, in one segment, in corpus order.
+    pub fn build(corpus: &Corpus, analyzer: &ChineseAnalyzer) -> Result<SearchIndex> {
+        let (schema, f) = schema();
+        let index = Index::create_in_ram(schema);
+        tokenizer::register(&index, analyzer);
+        let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
+        for (i, p) in corpus.passages.iter().enumerate() {
+            let mut doc = TantivyDocument::default();
+            doc.add_u64(f.passage, i as u64);
+            if let Some(q) = &p.question {
+                doc.add_text(f.q_words, q);
+                doc.add_text(f.q_bigrams, q);
+            }
+            doc.add_text(f.a_words, &p.answer);
+            doc.add_text(f.a_bigrams, &p.answer);
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        reader.reload()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields: f,
+            passages: corpus.passages.len(),
+        })
+    }
+
+    /// Number of indexed passages.
+    pub fn len(&self) -> usize {
+        self.passages
+    }
+
+    /// Whether no passage is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.passages == 0
+    }
+
+    /// In how many passages a word term occurs (question or answer).
+    pub fn doc_freq(&self, word: &str) -> u64 {
+        let s = self.reader.searcher();
+        let q = s
+            .doc_freq(&Term::from_field_text(self.fields.q_words, word))
+            .unwrap_or(0);
+        let a = s
+            .doc_freq(&Term::from_field_text(self.fields.a_words, word))
+            .unwrap_or(0);
+        q.max(a)
+    }
+
+    /// BM25 inverse document frequency of a word over passages, with df = 0 allowed.
+    pub fn idf(&self, word: &str) -> f32 {
+        self.idf_of_df(self.doc_freq(word))
+    }
+
+    /// BM25 inverse document frequency for a given document frequency.
+    pub fn idf_of_df(&self, df: u64) -> f32 {
+        let n = self.passages as f32;
+        let df = df as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// The best `limit` passages for `plan`: (passage index, BM25 score), best first.
+    pub fn search(&self, plan: &QueryPlan, limit: usize) -> Result<Vec<(usize, f32)>> {
+        if plan.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let f = self.fields;
+        let term = |field: Field, text: &str, boost: f32| -> Box<dyn Query> {
+            Box::new(BoostQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, text),
+                    IndexRecordOption::WithFreqs,
+                )),
+                boost,
+            ))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for c in &plan.concepts {
+            let mut alts: Vec<Box<dyn Query>> = Vec::new();
+            for (t, w) in &c.alternatives {
+                let w = w * (0.25 + 0.75 * c.informativeness);
+                alts.push(term(f.q_words, t, w * QUESTION_BOOST));
+                alts.push(term(f.a_words, t, w));
+            }
+            clauses.push((
+                Occur::Should,
+                Box::new(DisjunctionMaxQuery::with_tie_breaker(alts, 0.1)),
+            ));
+        }
+        for b in &plan.bigrams {
+            let alts = vec![
+                term(f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST),
+                term(f.a_bigrams, b, BIGRAM_WEIGHT),
+            ];
+            clauses.push((
+                Occur::Should,
+                Box::new(DisjunctionMaxQuery::with_tie_breaker(alts, 0.1)),
+            ));
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut out = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let column = searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64("passage")?;
+            if let Some(p) = column.first(addr.doc_id) {
+                out.push((p as usize, score));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The underlying tantivy index (for tests and benchmarks).
+    pub fn tantivy(&self) -> &Index {
+        &self.index
+    }
+}

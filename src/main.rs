@@ -1,0 +1,256 @@
+//! The `interview-bot` binary: thin glue between the command line and the library.
+//!
+//! Exit codes: 0 answered (or done), 1 not found / abstained, 2 error.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use interview_bot::config::Config;
+use interview_bot::corpus::Corpus;
+use interview_bot::engine::Engine;
+use interview_bot::render::{json, terminal};
+use interview_bot::{console, eval, glossary};
+
+/// Answers questions about a published interview by quoting it, with citations.
+#[derive(Parser)]
+#[command(name = "interview-bot", version, about)]
+struct Cli {
+    /// Config file [default: config/bot.toml here, else the one beside the sources].
+    #[arg(long, global = true, env = "INTERVIEW_BOT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Corpus directory (overrides the config's corpus_dir).
+    #[arg(long, global = true)]
+    corpus: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Interactive console: ask questions, /quote ID, /topics, /help, /quit.
+    Chat,
+    /// Answer one question (or each line of stdin). Exit 0 answered, 1 abstained, 2 error.
+    Ask {
+        /// The question; without it, questions are read from stdin, one per line.
+        question: Option<String>,
+        /// Print one JSON object per question.
+        #[arg(long)]
+        json: bool,
+        /// Hits in the JSON output.
+        #[arg(long, default_value_t = 3)]
+        top: usize,
+        /// Also print how the question was read and ranked (to stderr).
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Show a passage in full by its id (Q1…, P1…).
+    Quote {
+        /// Passage id.
+        id: String,
+    },
+    /// List the sections and their questions with ids.
+    Topics,
+    /// Score retrieval on a question set (JSONL with gold passages).
+    Eval {
+        /// The question set, e.g. ../shared/eval/dev.jsonl.
+        file: PathBuf,
+    },
+    /// Load config and corpus, build the index, print counts.
+    Check,
+    /// Print the English→Chinese glossary derived from CC-CEDICT, filtered to the corpus.
+    Glossary {
+        /// CC-CEDICT file (.txt or .txt.gz).
+        #[arg(long)]
+        cedict: PathBuf,
+    },
+    /// Serve Discord (needs DISCORD_TOKEN).
+    Serve,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("interview-bot: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let path = match &cli.config {
+        Some(p) => p.clone(),
+        None => {
+            let here = Path::new("config/bot.toml");
+            if here.exists() {
+                here.to_path_buf()
+            } else {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("config/bot.toml")
+            }
+        }
+    };
+    let mut config = Config::load(&path)?;
+    config.apply_env(|k| std::env::var(k).ok())?;
+    if let Some(c) = &cli.corpus {
+        config.corpus_dir = c.clone();
+    }
+    Ok(config)
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(&cli)?;
+    let has_token = std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty())
+        || std::env::var_os("DISCORD_TOKEN_FILE").is_some();
+    let command = match cli.command {
+        Some(c) => c,
+        None if has_token => Command::Serve,
+        None => {
+            eprintln!(
+                "interview-bot: no DISCORD_TOKEN set, so here is the console. Ask about the interview; /help lists commands, /quit leaves."
+            );
+            Command::Chat
+        }
+    };
+    if let Command::Glossary { cedict } = &command {
+        return glossary_command(&config, cedict);
+    }
+    let engine = Engine::load(&config)?;
+    let corpus = engine.corpus();
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    match command {
+        Command::Chat => {
+            let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+            console::run(&engine, interactive, colour)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ask {
+            question: Some(q),
+            json: as_json,
+            top,
+            explain,
+        } => {
+            if explain {
+                eprint!("{}", engine.explain(&q));
+            }
+            let answer = engine.ask(&q);
+            if as_json {
+                println!("{}", json::render(&answer, corpus, top));
+            } else {
+                print!("{}", terminal::render(&answer, corpus, colour));
+            }
+            Ok(if answer.is_found() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Ask {
+            question: None,
+            json: as_json,
+            top,
+            ..
+        } => {
+            let mut out = std::io::stdout().lock();
+            for line in std::io::stdin().lock().split(b'\n') {
+                let bytes = line?;
+                let bytes = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
+                let text = match std::str::from_utf8(bytes) {
+                    Ok(t) => t.to_string(),
+                    Err(_) => {
+                        let lossy = String::from_utf8_lossy(bytes).into_owned();
+                        if as_json {
+                            let v = serde_json::json!({"query": lossy, "answered": false, "hits": [], "error": "not valid UTF-8"});
+                            writeln!(out, "{v}")?;
+                        } else {
+                            writeln!(out, "(not valid UTF-8)\n")?;
+                        }
+                        out.flush()?;
+                        continue;
+                    }
+                };
+                let answer = engine.ask(&text);
+                if as_json {
+                    writeln!(out, "{}", json::render(&answer, corpus, top))?;
+                } else {
+                    writeln!(out, "{}", terminal::render(&answer, corpus, colour))?;
+                }
+                out.flush()?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Quote { id } => match corpus.find(&id) {
+            Some(i) => {
+                print!("{}", terminal::passage(corpus, i));
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                eprintln!("interview-bot: no passage `{id}` (see `interview-bot topics`)");
+                Ok(ExitCode::from(1))
+            }
+        },
+        Command::Topics => {
+            print!("{}", terminal::topics(corpus));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { file } => {
+            let questions = eval::read_questions(&file)?;
+            let outcomes = eval::run(&engine, &questions);
+            print!("{}", eval::report(&outcomes));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check => {
+            let dialogue = corpus
+                .passages
+                .iter()
+                .filter(|p| p.question.is_some())
+                .count();
+            println!(
+                "ok: {} document(s), {} passages ({} dialogue, {} narrative), {} sections",
+                corpus.documents.len(),
+                corpus.passages.len(),
+                dialogue,
+                corpus.passages.len() - dialogue,
+                corpus
+                    .documents
+                    .iter()
+                    .map(|d| d.sections.len())
+                    .sum::<usize>()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve => {
+            eprintln!("interview-bot: the Discord front end is not part of this build yet");
+            Ok(ExitCode::from(2))
+        }
+        Command::Glossary { .. } => unreachable!("handled before loading the engine"),
+    }
+}
+
+fn glossary_command(config: &Config, cedict: &Path) -> anyhow::Result<ExitCode> {
+    let corpus = Corpus::load_dir(&config.corpus_dir)?;
+    let folded: String = corpus
+        .passages
+        .iter()
+        .map(|p| interview_bot::analysis::fold(&p.text) + "\n")
+        .collect();
+    let file = std::fs::File::open(cedict)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", cedict.display()))?;
+    let reader: Box<dyn BufRead> = if cedict.extension().is_some_and(|e| e == "gz") {
+        Box::new(std::io::BufReader::new(flate2::read::GzDecoder::new(file)))
+    } else {
+        Box::new(std::io::BufReader::new(file))
+    };
+    let entries = glossary::parse_cedict(reader)?;
+    print!("{}", glossary::Glossary::build(&entries, &folded).to_tsv());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,247 @@
+/*!
+Choosing what to quote: the most relevant sentences of a passage's answer, verbatim.
+
+Sentences end at 。！？!?；; or a paragraph break, with closing quotes and brackets kept on
+the sentence they close. Each sentence is scored by the question's concepts it contains; the
+best few are kept in their original order, neighbours merged into one fragment, gaps shown as
+`…`. Matched terms are returned as byte ranges for the renderer to emphasise.
+*/
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use crate::analysis::bigram::is_han;
+use crate::analysis::{normalize, ChineseAnalyzer};
+use crate::answer::{Fragment, Quote};
+
+/// An answer at most this many characters long is quoted whole.
+pub const WHOLE_ANSWER_CHARS: usize = 90;
+/// A quote stops growing past this many characters.
+pub const MAX_QUOTE_CHARS: usize = 360;
+
+/// What to look for: the question's word terms with weights, and its bigrams.
+#[derive(Debug, Default)]
+pub struct Needles {
+    /// Word terms (all alternatives) with the weight of their concept.
+    pub words: Vec<(String, f32)>,
+    /// Bigrams of the question.
+    pub bigrams: HashSet<String>,
+}
+
+/// Byte ranges of the sentences of `text`, trimmed, none empty.
+pub fn sentences(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let ends = matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n');
+        if ends {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, n)) = chars.peek() {
+                if matches!(
+                    n,
+                    '」' | '』' | '”' | '’' | '）' | ')' | '"' | '。' | '！' | '？' | '!' | '?'
+                ) {
+                    end = j + n.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            push_trimmed(text, start..end, &mut out);
+            start = end;
+        }
+    }
+    push_trimmed(text, start..text.len(), &mut out);
+    out
+}
+
+fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
+    let s = &text[r.clone()];
+    let lead = s.len() - s.trim_start().len();
+    let trail = s.len() - s.trim_end().len();
+    if lead + trail < s.len() {
+        out.push(r.start + lead..r.end - trail);
+    }
+}
+
+/// The quote of `answer` for `needles`, with at most `max_sentences` sentences.
+pub fn choose(
+    analyzer: &ChineseAnalyzer,
+    answer: &str,
+    needles: &Needles,
+    max_sentences: usize,
+) -> Quote {
+    let n = normalize(answer);
+    let words = analyzer.words_of(&n);
+    let bigrams = analyzer.bigrams_of(&n);
+    // Matched ranges in `answer` with their weights.
+    let mut marks: Vec<(Range<usize>, f32, String)> = Vec::new();
+    for w in &words {
+        // A passage word matches a needle equal to it or, for Chinese, inside it
+        // (游戏 in 游戏产业): segmentation of a question and a passage may differ.
+        let best = needles
+            .words
+            .iter()
+            .filter(|(t, _)| {
+                *t == w.text
+                    || (t.chars().count() >= 2
+                        && t.chars().any(is_han)
+                        && w.text.contains(t.as_str()))
+            })
+            .map(|(t, weight)| (t, *weight))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((t, weight)) = best {
+            marks.push((w.original.clone(), weight, t.clone()));
+        }
+    }
+    let mut bigram_marks: Vec<Range<usize>> = Vec::new();
+    for b in &bigrams {
+        if needles.bigrams.contains(&b.text) {
+            bigram_marks.push(b.original.clone());
+        }
+    }
+    let spans = sentences(answer);
+    if spans.is_empty() {
+        return Quote::default();
+    }
+    let scores: Vec<f32> = spans
+        .iter()
+        .map(|s| {
+            let mut seen = HashSet::new();
+            let word_score: f32 = marks
+                .iter()
+                .filter(|(r, _, t)| s.start <= r.start && r.end <= s.end && seen.insert(t.clone()))
+                .map(|(_, w, _)| *w)
+                .sum();
+            let bigram_score = bigram_marks
+                .iter()
+                .filter(|r| s.start <= r.start && r.end <= s.end)
+                .count() as f32;
+            word_score + 0.1 * bigram_score
+        })
+        .collect();
+
+    let chosen: Vec<usize> = if answer.chars().count() <= WHOLE_ANSWER_CHARS {
+        (0..spans.len()).collect()
+    } else {
+        let mut order: Vec<usize> = (0..spans.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        let mut chosen = Vec::new();
+        let mut length = 0;
+        for i in order.into_iter().take(max_sentences.max(1)) {
+            if !chosen.is_empty() && scores[i] <= 0.0 {
+                break;
+            }
+            let len = answer[spans[i].clone()].chars().count();
+            if !chosen.is_empty() && length + len > MAX_QUOTE_CHARS {
+                continue;
+            }
+            length += len;
+            chosen.push(i);
+        }
+        chosen.sort_unstable();
+        chosen
+    };
+
+    let mut fragments: Vec<Fragment> = Vec::new();
+    let mut k = 0;
+    while k < chosen.len() {
+        let first = chosen[k];
+        let mut last = first;
+        while k + 1 < chosen.len() && chosen[k + 1] == last + 1 {
+            k += 1;
+            last = chosen[k];
+        }
+        k += 1;
+        let range = spans[first].start..spans[last].end;
+        let mut hl: Vec<Range<usize>> = marks
+            .iter()
+            .map(|(r, _, _)| r.clone())
+            .filter(|r| range.start <= r.start && r.end <= range.end)
+            .collect();
+        if hl.is_empty() {
+            hl = bigram_marks
+                .iter()
+                .filter(|r| range.start <= r.start && r.end <= range.end)
+                .cloned()
+                .collect();
+        }
+        fragments.push(Fragment {
+            text: answer[range.clone()].to_string(),
+            highlights: merge(
+                hl.into_iter()
+                    .map(|r| r.start - range.start..r.end - range.start)
+                    .collect(),
+            ),
+        });
+    }
+    Quote {
+        cut_before: chosen.first().is_some_and(|&f| f > 0),
+        cut_after: chosen.last().is_some_and(|&l| l + 1 < spans.len()),
+        fragments,
+    }
+}
+
+/// Sorts and merges overlapping or touching ranges.
+fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::test_support::analyzer;
+
+    #[test]
+    fn sentence_table() {
+        let cases: &[(&str, &[&str])] = &[
+            ("一。二！三", &["一。", "二！", "三"]),
+            ("他說「好。」然後走了。", &["他說「好。」", "然後走了。"]),
+            ("第一段\n\n第二段。", &["第一段", "第二段。"]),
+            ("  ", &[]),
+            ("Why? Because.", &["Why?", "Because."]),
+        ];
+        for (text, want) in cases {
+            let got: Vec<&str> = sentences(text).into_iter().map(|r| &text[r]).collect();
+            assert_eq!(got, *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn picks_matching_sentences_verbatim_with_highlights() {
+        let answer = "我們一開始做To C。後來轉向了To B,這是戰略轉型的一部分,因為國內To C很難商業化。另外遊戲產業增長很好,金融和能源也不錯,我們會繼續在這些行業深耕下去,並且與更多的夥伴合作。最後一句話和問題毫無關係,只是為了讓答案變長而已,讓它超過整段引用的長度限制。";
+        let needles = Needles {
+            words: vec![("游戏".into(), 1.0), ("产业".into(), 1.0)],
+            bigrams: HashSet::new(),
+        };
+        let q = choose(&analyzer(), answer, &needles, 1);
+        assert_eq!(q.fragments.len(), 1);
+        let f = &q.fragments[0];
+        assert!(f.text.starts_with("另外遊戲產業"), "{}", f.text);
+        assert!(answer.contains(&f.text));
+        assert!(q.cut_before && q.cut_after);
+        let bold: Vec<&str> = f.highlights.iter().map(|r| &f.text[r.clone()]).collect();
+        assert_eq!(bold, ["遊戲產業"]);
+    }
+
+    #[test]
+    fn short_answers_are_quoted_whole() {
+        let q = choose(
+            &analyzer(),
+            "先去找投資人聊,看有沒有人願意投。",
+            &Needles::default(),
+            1,
+        );
+        assert_eq!(q.plain(), "先去找投資人聊,看有沒有人願意投。");
+        assert!(!q.cut_before && !q.cut_after);
+    }
+}

@@ -1,0 +1,62 @@
+/*!
+Renderers: one [`Answer`](crate::answer::Answer), several surfaces.
+
+Rendering is separate from search: each renderer takes the same `Answer` and the corpus
+(for citations) and returns text. None of them changes a quoted word; they only choose how
+to show emphasis, citations and cuts.
+*/
+
+pub mod discord;
+pub mod json;
+pub mod terminal;
+
+use crate::corpus::{Corpus, Passage, PassageKind};
+
+/// Fixed wording shared by every front end.
+pub mod text {
+    /// Said when the interview does not answer the question.
+    pub const NOT_COVERED: &str = "這次訪談沒有談到這一點。The interview doesn't cover that.";
+    /// Said when the question holds nothing to search for.
+    pub const EMPTY: &str = "請提出一個關於這次訪談的問題。Ask a question about the interview.";
+    /// Heading of the "did you mean" list.
+    pub const DID_YOU_MEAN: &str = "您是不是想問 · Did you mean";
+    /// Name of the part before the first section heading.
+    pub const INTRODUCTION: &str = "導語 · Introduction";
+    /// Heading of further passages.
+    pub const SEE_ALSO: &str = "另見 · See also";
+}
+
+/// A citation: who said it, where, when, which section and passage.
+pub fn citation(corpus: &Corpus, p: &Passage) -> String {
+    let doc = corpus.document_of(p);
+    let who = match p.kind {
+        PassageKind::Dialogue => format!("{}, {}", doc.meta.interviewee, doc.meta.publication),
+        PassageKind::Narrative => format!("{} (報導 · narrative)", doc.meta.publication),
+    };
+    let mut s = format!("{who}, {}", doc.meta.date);
+    if let Some(section) = corpus.section_of(p) {
+        s.push_str(" · ");
+        s.push_str(section);
+    }
+    s.push_str(" · ");
+    s.push_str(&corpus.display_id(p));
+    s
+}
+
+/// A one-line label of a passage: its question, or the start of its text.
+pub fn label(p: &Passage, max_chars: usize) -> String {
+    let text = p.question.as_deref().unwrap_or(&p.answer);
+    let first_line = text.lines().next().unwrap_or("");
+    shorten(first_line, max_chars)
+}
+
+/// `s` cut to at most `max_chars` characters, with `…` when cut.
+pub fn shorten(s: &str, max_chars: usize) -> String {
+    if s.chars().count() <= max_chars {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max_chars.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}

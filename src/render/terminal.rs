@@ -1,0 +1,135 @@
+/*!
+The console rendering: plain text, with matched terms in bold yellow on a colour terminal.
+*/
+
+use std::fmt::Write;
+
+use super::{citation, label, text};
+use crate::answer::{Abstention, Answer, Hit, Quote};
+use crate::corpus::Corpus;
+
+const BOLD: &str = "\x1b[1;33m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+/// Renders an answer for a terminal; `colour` adds ANSI emphasis.
+pub fn render(answer: &Answer, corpus: &Corpus, colour: bool) -> String {
+    let mut out = String::new();
+    match answer {
+        Answer::Found { best, further, .. } => {
+            let p = &corpus.passages[best.passage];
+            if let Some(q) = &p.question {
+                let _ = writeln!(out, "{}: {q}", corpus.document_of(p).meta.interviewer);
+            }
+            let _ = writeln!(out, "「{}」", quote(&best.quote, colour));
+            let c = citation(corpus, p);
+            let _ = writeln!(out, "— {}", dim(&c, colour));
+            if !further.is_empty() {
+                let _ = writeln!(out, "\n{}:", text::SEE_ALSO);
+                list(&mut out, further, corpus, colour);
+            }
+        }
+        Answer::Abstained {
+            reason,
+            suggestions,
+            ..
+        } => {
+            let _ = writeln!(
+                out,
+                "{}",
+                match reason {
+                    Abstention::EmptyQuestion => text::EMPTY,
+                    Abstention::NotCovered => text::NOT_COVERED,
+                }
+            );
+            if !suggestions.is_empty() {
+                let _ = writeln!(out, "\n{}:", text::DID_YOU_MEAN);
+                list(&mut out, suggestions, corpus, colour);
+            }
+        }
+    }
+    out
+}
+
+fn list(out: &mut String, hits: &[Hit], corpus: &Corpus, colour: bool) {
+    for h in hits {
+        let p = &corpus.passages[h.passage];
+        let id = corpus.display_id(p);
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            if colour {
+                format!("{BOLD}{id}{RESET}")
+            } else {
+                id
+            },
+            label(p, 60)
+        );
+    }
+}
+
+fn dim(s: &str, colour: bool) -> String {
+    if colour {
+        format!("{DIM}{s}{RESET}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The quote with `…` at cuts, emphasis only when `colour`.
+pub fn quote(q: &Quote, colour: bool) -> String {
+    let mut s = String::new();
+    if q.cut_before {
+        s.push('…');
+    }
+    for (i, f) in q.fragments.iter().enumerate() {
+        if i > 0 {
+            s.push('…');
+        }
+        if colour {
+            let mut at = 0;
+            for r in &f.highlights {
+                s.push_str(&f.text[at..r.start]);
+                s.push_str(BOLD);
+                s.push_str(&f.text[r.clone()]);
+                s.push_str(RESET);
+                at = r.end;
+            }
+            s.push_str(&f.text[at..]);
+        } else {
+            s.push_str(&f.text);
+        }
+    }
+    if q.cut_after {
+        s.push('…');
+    }
+    s
+}
+
+/// A whole passage with its citation (`quote ID`).
+pub fn passage(corpus: &Corpus, index: usize) -> String {
+    let p = &corpus.passages[index];
+    format!("{}\n— {}\n", p.text, citation(corpus, p))
+}
+
+/// Sections and their questions with ids (`topics`).
+pub fn topics(corpus: &Corpus) -> String {
+    let mut out = String::new();
+    for (d, doc) in corpus.documents.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{} — {}, {}",
+            doc.meta.title, doc.meta.publication, doc.meta.date
+        );
+        let mut current: Option<Option<usize>> = None;
+        for p in corpus.passages.iter().filter(|p| p.document == d) {
+            if current != Some(p.section) {
+                current = Some(p.section);
+                let name = corpus.section_of(p).unwrap_or(text::INTRODUCTION);
+                let _ = writeln!(out, "\n  {name}");
+            }
+            let _ = writeln!(out, "    {:<4} {}", corpus.display_id(p), label(p, 50));
+        }
+    }
+    out
+}

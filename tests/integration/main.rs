@@ -1,0 +1,3 @@
+//! The one integration-test binary: runs the built `interview-bot` executable.
+
+mod fake_discord;
