@@ -31,8 +31,11 @@ use crate::quote::{self, Needles};
 
 /// Candidates fetched from the index before re-ranking.
 const CANDIDATES: usize = 24;
-/// Weight of coverage against normalized BM25 in the final score.
-const COVERAGE_WEIGHT: f32 = 0.5;
+/// Weight of coverage in the final score.
+const COVERAGE_WEIGHT: f32 = 0.4;
+/// Weight of bigram coverage (a proxy for the question's words standing together) in the
+/// final score; the rest is normalized BM25.
+const BIGRAM_COVERAGE_WEIGHT: f32 = 0.15;
 /// The best passage must cover at least this share of the question's informative content.
 pub const MIN_COVERAGE: f32 = 0.5;
 /// A further passage must cover at least this share.
@@ -297,6 +300,12 @@ impl Engine {
             .map(|c| self.concept_weight(c))
             .collect();
         let total: f32 = weights.iter().sum();
+        let bigram_weights: Vec<f32> = plan
+            .bigrams
+            .iter()
+            .map(|b| self.index.idf_of_df(self.index.bigram_doc_freq(b).max(1)))
+            .collect();
+        let bigram_total: f32 = bigram_weights.iter().sum();
         let mut ranked: Vec<Ranked> = found
             .into_iter()
             .map(|(passage, bm25)| {
@@ -307,9 +316,24 @@ impl Engine {
                     .map(|(c, w)| w * self.concept_match(c, passage))
                     .sum();
                 let coverage = if total > 0.0 { got / total } else { 0.0 };
+                let text = &self.terms[passage].text;
+                let bigram_got: f32 = plan
+                    .bigrams
+                    .iter()
+                    .zip(&bigram_weights)
+                    .filter(|(b, _)| text.contains(b.as_str()))
+                    .map(|(_, w)| w)
+                    .sum();
+                let bigram_coverage = if bigram_total > 0.0 {
+                    bigram_got / bigram_total
+                } else {
+                    0.0
+                };
                 Ranked {
                     passage,
-                    score: (1.0 - COVERAGE_WEIGHT) * bm25 / max + COVERAGE_WEIGHT * coverage,
+                    score: (1.0 - COVERAGE_WEIGHT - BIGRAM_COVERAGE_WEIGHT) * bm25 / max
+                        + COVERAGE_WEIGHT * coverage
+                        + BIGRAM_COVERAGE_WEIGHT * bigram_coverage,
                     coverage,
                 }
             })

@@ -151,6 +151,18 @@ impl SearchIndex {
         q.max(a)
     }
 
+    /// In how many passages a bigram term occurs (question or answer).
+    pub fn bigram_doc_freq(&self, bigram: &str) -> u64 {
+        let s = self.reader.searcher();
+        let q = s
+            .doc_freq(&Term::from_field_text(self.fields.q_bigrams, bigram))
+            .unwrap_or(0);
+        let a = s
+            .doc_freq(&Term::from_field_text(self.fields.a_bigrams, bigram))
+            .unwrap_or(0);
+        q.max(a)
+    }
+
     /// BM25 inverse document frequency of a word over passages, with df = 0 allowed.
     pub fn idf(&self, word: &str) -> f32 {
         self.idf_of_df(self.doc_freq(word))

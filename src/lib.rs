@@ -11,6 +11,7 @@ pub mod answer;
 pub mod config;
 pub mod console;
 pub mod corpus;
+pub mod discord;
 pub mod engine;
 pub mod error;
 pub mod eval;

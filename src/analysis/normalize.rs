@@ -14,6 +14,8 @@ The steps, in order:
 3. [`Step::Case`]: lowercase.
 4. [`Step::Script`]: Traditional → Simplified Chinese (fast2s; it keeps the character count,
    so the offset map of the earlier steps stays valid).
+5. [`Step::Variants`]: characters that Simplified text writes two ways, merged (著/着: 意味著
+   and 意味着 must match). Harmless for matching, which is all this text is used for.
 */
 
 use std::ops::Range;
@@ -32,10 +34,18 @@ pub enum Step {
     Case,
     /// Traditional → Simplified Chinese.
     Script,
+    /// Variant characters merged.
+    Variants,
 }
 
 /// The pipeline applied by [`normalize`].
-pub const PIPELINE: [Step; 4] = [Step::Invisible, Step::Width, Step::Case, Step::Script];
+pub const PIPELINE: [Step; 5] = [
+    Step::Invisible,
+    Step::Width,
+    Step::Case,
+    Step::Script,
+    Step::Variants,
+];
 
 /// Text folded for matching, with each character's origin in the original text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,7 +90,10 @@ pub fn normalize(original: &str) -> Normalized {
     }
     // The script step works on the whole string: fast2s looks at neighbouring characters
     // and never changes the number of characters.
-    let text = fast2s::convert(&text);
+    let mut text = fast2s::convert(&text);
+    if text.contains(['著', '祇', '嚐']) {
+        text = text.chars().map(variant).collect();
+    }
     debug_assert_eq!(text.chars().count(), origin.len());
     Normalized { text, origin }
 }
@@ -119,7 +132,17 @@ fn apply(step: Step, buf: &mut Vec<char>) {
             }
         }
         // Applied to the whole string in `normalize`, where neighbours are known.
-        Step::Script => {}
+        Step::Script | Step::Variants => {}
+    }
+}
+
+/// One spelling for characters Simplified writes two ways.
+fn variant(c: char) -> char {
+    match c {
+        '著' => '着',
+        '祇' => '只',
+        '嚐' => '尝',
+        _ => c,
     }
 }
 
@@ -146,6 +169,7 @@ mod tests {
             ("a\u{7}b", "a b"),
             ("後發劣勢", "后发劣势"),
             ("為什麼", "为什么"),
+            ("意味著", "意味着"),
             ("Yi-Lightning", "yi-lightning"),
             ("①", "1"),
             ("😀", "😀"),

@@ -1,3 +1,9 @@
-//! The one integration-test binary: runs the built `interview-bot` executable.
+//! The one integration-test binary: the built `interview-bot` executable end to end, the
+//! quality bar on the dev set, rendered snapshots, and the fake Discord.
 
+mod cli;
+mod discord;
 mod fake_discord;
+mod quality;
+mod snapshots;
+mod support;

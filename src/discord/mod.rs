@@ -1,0 +1,3 @@
+/*!
+The Discord front end (serenity + poise). Being written: see the Discord issue.
+*/

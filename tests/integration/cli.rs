@@ -1,0 +1,204 @@
+//! The command line through the built binary: exit codes, the JSON contract, stdin batches,
+//! look-ups, and errors that name the file and line.
+
+use serde_json::Value;
+
+use crate::support::{bot, corpus_text, quote_is_verbatim, run, stderr, stdout};
+
+#[test]
+fn ask_answers_with_a_cited_verbatim_quote() {
+    let o = run(&["ask", "零一萬物是不是把GPU賣給了阿里?"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("卡的事情我不知道是哪裡出來的"), "{out}");
+    assert!(out.contains("李開複, 《智能湧現》, 2025-01-07"), "{out}");
+    assert!(out.contains("Q5"), "{out}");
+}
+
+#[test]
+fn ask_abstains_with_exit_1_and_suggestions() {
+    let o = run(&["ask", "今天天氣怎麼樣?"], b"");
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("The interview doesn't cover that."));
+}
+
+#[test]
+fn json_contract() {
+    let o = run(&["ask", "--json", "--top", "2", "零一綠洲是什麼?"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["query"], "零一綠洲是什麼?");
+    assert_eq!(v["answered"], true);
+    let hits = v["hits"].as_array().unwrap();
+    assert!(!hits.is_empty() && hits.len() <= 2);
+    let corpus = corpus_text();
+    for h in hits {
+        for key in [
+            "id", "document", "section", "question", "text", "quote", "score",
+        ] {
+            assert!(h.get(key).is_some(), "missing {key} in {h}");
+        }
+        assert!(corpus.contains(h["text"].as_str().unwrap()));
+        assert!(
+            quote_is_verbatim(h["quote"].as_str().unwrap(), &corpus),
+            "{h}"
+        );
+    }
+    assert!(hits[0]["text"].as_str().unwrap().contains("零一綠洲"));
+}
+
+#[test]
+fn stdin_batch_answers_every_line_in_order() {
+    let mut input = Vec::new();
+    input.extend_from_slice("PopAi是什么产品?\n\n".as_bytes());
+    input.extend_from_slice(&[0xff, 0xfe, b'\n']);
+    input.extend_from_slice("What is the capital of France?\n".as_bytes());
+    let o = run(&["ask", "--json"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["answered"], true);
+    assert_eq!(lines[0]["query"], "PopAi是什么产品?");
+    assert_eq!(lines[1]["answered"], false);
+    assert_eq!(lines[1]["query"], "");
+    assert_eq!(lines[2]["answered"], false);
+    assert_eq!(lines[3]["answered"], false);
+    assert_eq!(lines[3]["query"], "What is the capital of France?");
+}
+
+#[test]
+fn hostile_questions_get_a_reply_never_an_error() {
+    let long = "零一萬物".repeat(25_000);
+    let questions = [
+        "",
+        "   ",
+        "\u{200b}\u{200d}\u{feff}",
+        "\u{7}\u{1b}[31m紅色",
+        "\" : ( ) AND * ~ OR NOT field:value",
+        "To B: 業務?",
+        "😀🙃🤖",
+        "@everyone <@123> <@&456> 零一萬物",
+        "مرحبا שלום Привет",
+        "a\u{301}\u{302}\u{303}",
+    ];
+    for q in questions {
+        let o = run(&["ask", "--json", q], b"");
+        let code = o.status.code();
+        assert!(
+            code == Some(0) || code == Some(1),
+            "{q:?}: {code:?} {}",
+            stderr(&o)
+        );
+        let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        assert!(v["answered"].is_boolean());
+    }
+    // 100 KB does not fit in an argument: send it on stdin.
+    let o = run(&["ask", "--json"], format!("{long}\n").as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["query"].as_str().map(str::len), Some(long.len()));
+}
+
+#[test]
+fn quote_and_topics() {
+    let o = run(&["quote", "q5"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("《智能湧現》:傳聞中零一萬物的卡(指GPU)賣給了阿里,是怎麼回事?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("— 李開複, 《智能湧現》, 2025-01-07 · 超大模型,交給阿里訓 · Q5"),
+        "{out}"
+    );
+    let o = run(&["quote", "Q99"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no passage `Q99`"));
+    let o = run(&["topics"], b"");
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for s in [
+        "超大模型,交給阿里訓",
+        "七成收入來自B端",
+        "我們是商業初創公司,不是技術實驗室",
+        "Q19",
+    ] {
+        assert!(out.contains(s), "{s} missing from\n{out}");
+    }
+}
+
+#[test]
+fn check_prints_counts() {
+    let o = run(&["check"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        "ok: 1 document(s), 36 passages (19 dialogue, 17 narrative), 3 sections"
+    );
+}
+
+#[test]
+fn broken_corpus_is_an_error_naming_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("ib-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("bad.md"),
+        "---\ntitle: T\npublication: P\ndate: 2025-01-07\ninterviewer: 問\ninterviewee: 答\nlanguage: zh-Hant\n---\n\n答:沒有問題的回答。\n",
+    )
+    .unwrap();
+    let o = bot()
+        .args(["--corpus", dir.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.md:10: an answer by 答 before any question"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn broken_config_is_an_error_naming_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("ib-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bot.toml");
+    std::fs::write(
+        &path,
+        "corpus_dir = \"c\"\nlexicon_dir = \".\"\nglossary = \"g\"\ntoken = \"secret\"\n",
+    )
+    .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_interview-bot"))
+        .args(["--config", path.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("bot.toml:4: unknown field `token`"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn console_answers_piped_lines_and_commands() {
+    let o = run(
+        &["chat"],
+        "/topics\n零一綠洲是什麼?\n/quote P1\n/quit\n零一萬物\n".as_bytes(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("七成收入來自B端"));
+    assert!(out.contains("零一綠洲"));
+    assert!(out.contains("「我們做的是商業公司,不是‘零一萬物技術實驗室’。」"));
+}
+
+#[test]
+fn bare_command_without_token_starts_the_console_with_a_hint() {
+    let o = run(&[], "/quit\n".as_bytes());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("no DISCORD_TOKEN"), "{}", stderr(&o));
+}

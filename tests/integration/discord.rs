@@ -1,0 +1,1 @@
+//! End-to-end tests of the Discord front end against the fake Discord (being written).

@@ -1,0 +1,41 @@
+//! Snapshots of rendered replies: what a person sees in the console, in Discord, and in JSON.
+
+use interview_bot::render::{discord, json, terminal};
+
+use crate::support::engine;
+
+fn all_renderings(question: &str) -> String {
+    let e = engine();
+    let a = e.ask(question);
+    format!(
+        "--- terminal ---\n{}\n--- discord ---\n{}\n--- json ---\n{}\n",
+        terminal::render(&a, e.corpus(), false),
+        discord::message(&a, e.corpus()),
+        json::render(&a, e.corpus(), 3)
+    )
+}
+
+#[test]
+fn answered_in_traditional() {
+    insta::assert_snapshot!(all_renderings("零一萬物是不是把GPU賣給了阿里?"));
+}
+
+#[test]
+fn answered_in_simplified() {
+    insta::assert_snapshot!(all_renderings("后发劣势怎么弥补?"));
+}
+
+#[test]
+fn answered_in_english() {
+    insta::assert_snapshot!(all_renderings("What is a teacher model?"));
+}
+
+#[test]
+fn abstained_with_suggestions() {
+    insta::assert_snapshot!(all_renderings("零一萬物的估值是多少?"));
+}
+
+#[test]
+fn hostile_question_is_escaped() {
+    insta::assert_snapshot!(all_renderings("@everyone **零一綠洲** `是什麼`?"));
+}
