@@ -13,13 +13,13 @@ order blends both, and the bot abstains when even the best passage covers too li
 was asked: a decision from evidence, not from a raw score cut.
 */
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 
 use jieba_rs::Jieba;
 
 use crate::analysis::bigram::is_han;
-use crate::analysis::{normalize, ChineseAnalyzer, Lexicon};
+use crate::analysis::{normalize, ChineseAnalyzer, Lexicon, Term};
 use crate::answer::{Abstention, Answer, Hit};
 use crate::config::{AnswerConfig, Config};
 use crate::corpus::{Corpus, PassageKind};
@@ -30,7 +30,7 @@ use crate::index::{Concept, QueryPlan, SearchIndex};
 use crate::quote::{self, Needles};
 
 /// Candidates fetched from the index before re-ranking.
-const CANDIDATES: usize = 24;
+const CANDIDATES: usize = 16;
 /// Weight of coverage in the final score.
 const COVERAGE_WEIGHT: f32 = 0.4;
 /// Weight of bigram coverage (a proxy for the question's words standing together) in the
@@ -41,12 +41,23 @@ pub const MIN_COVERAGE: f32 = 0.5;
 /// A further passage must cover at least this share.
 const MIN_FURTHER_COVERAGE: f32 = 0.4;
 
-/// What the engine keeps per passage for coverage checks.
+/// What the engine keeps per passage for coverage checks: its words as sorted ids into
+/// [`Engine::vocabulary`] (4 bytes a word, so a large library stays small) and its
+/// normalized text for substring checks.
 #[derive(Debug)]
 struct PassageTerms {
-    words: HashSet<String>,
-    /// Normalized question and answer, for substring checks.
+    words: Vec<u32>,
+    /// Normalized question and answer.
     text: String,
+}
+
+/// A concept's alternative, resolved once per question.
+struct Alternative<'a> {
+    /// Its word id, when the corpus has the word.
+    id: Option<u32>,
+    /// Chinese of two characters or more also matches as a substring of a passage.
+    substring: Option<&'a str>,
+    weight: f32,
 }
 
 /// A ranked candidate before it becomes a [`Hit`].
@@ -64,6 +75,12 @@ pub struct Engine {
     expander: Expander,
     index: SearchIndex,
     terms: Vec<PassageTerms>,
+    /// Every word of the corpus → its id in [`PassageTerms::words`].
+    vocabulary: HashMap<String, u32>,
+    /// Passages holding each word, by word id.
+    word_df: Vec<u32>,
+    /// Passages holding each bigram.
+    bigram_df: HashMap<String, u32>,
     settings: AnswerConfig,
 }
 
@@ -100,35 +117,60 @@ impl Engine {
         let analyzer = ChineseAnalyzer::new(jieba, lexicon);
         let index = SearchIndex::build(&corpus, &analyzer)?;
         let expander = Expander::new(&analyzer, lexicon, glossary);
-        let terms = corpus
-            .passages
-            .iter()
-            .map(|p| {
-                let full = match &p.question {
-                    Some(q) => format!("{q}\n{}", p.answer),
-                    None => p.answer.clone(),
-                };
-                let n = normalize(&full);
-                let mut words: HashSet<String> =
-                    analyzer.words_of(&n).into_iter().map(|t| t.text).collect();
-                // The interviewee speaks every dialogue passage: asking what 李開複 thinks
-                // is covered by any of his answers.
-                if p.kind == PassageKind::Dialogue {
-                    let who = &corpus.documents[p.document].meta.interviewee;
-                    words.extend(analyzer.words(who).into_iter().map(|t| t.text));
-                }
-                PassageTerms {
-                    words,
-                    text: n.text,
-                }
-            })
-            .collect();
+        let mut vocabulary: HashMap<String, u32> = HashMap::new();
+        let mut bigram_df: HashMap<String, u32> = HashMap::new();
+        let mut terms = Vec::with_capacity(corpus.passages.len());
+        for p in &corpus.passages {
+            let full = match &p.question {
+                Some(q) => format!("{q}\n{}", p.answer),
+                None => p.answer.clone(),
+            };
+            let n = normalize(&full);
+            let mut words: Vec<Term> = analyzer.words_of(&n);
+            // The interviewee speaks every dialogue passage: asking what 李開複 thinks is
+            // covered by any of his answers.
+            if p.kind == PassageKind::Dialogue {
+                words.extend(analyzer.words(&corpus.documents[p.document].meta.interviewee));
+            }
+            let mut ids: Vec<u32> = words
+                .into_iter()
+                .map(|t| {
+                    let next = vocabulary.len() as u32;
+                    *vocabulary.entry(t.text).or_insert(next)
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut bigrams: Vec<String> = analyzer
+                .bigrams_of(&n)
+                .into_iter()
+                .map(|t| t.text)
+                .collect();
+            bigrams.sort_unstable();
+            bigrams.dedup();
+            for b in bigrams {
+                *bigram_df.entry(b).or_insert(0) += 1;
+            }
+            terms.push(PassageTerms {
+                words: ids,
+                text: n.text,
+            });
+        }
+        let mut word_df = vec![0u32; vocabulary.len()];
+        for t in &terms {
+            for &id in &t.words {
+                word_df[id as usize] += 1;
+            }
+        }
         Ok(Engine {
             corpus,
             analyzer,
             expander,
             index,
             terms,
+            vocabulary,
+            word_df,
+            bigram_df,
             settings,
         })
     }
@@ -150,7 +192,7 @@ impl Engine {
 
     /// What the index is asked for `question`.
     pub fn plan(&self, question: &str) -> QueryPlan {
-        let known = |t: &str| self.index.doc_freq(t) > 0;
+        let known = |t: &str| self.df(t) > 0;
         self.expander.plan(&self.analyzer, &known, question)
     }
 
@@ -166,18 +208,13 @@ impl Engine {
                 suggestions: Vec::new(),
             };
         }
-        let ranked = self.rank(&plan);
-        let needles = self.needles(&plan);
+        let (ranked, weights) = self.rank(&plan);
+        let needles = Engine::needles(&plan, &weights);
         let hit = |r: &Ranked, sentences: usize| Hit {
             passage: r.passage,
             score: r.score,
             coverage: r.coverage,
-            quote: quote::choose(
-                &self.analyzer,
-                &self.corpus.passages[r.passage].answer,
-                &needles,
-                sentences,
-            ),
+            quote: quote::choose(&self.corpus.passages[r.passage].answer, &needles, sentences),
         };
         match ranked.first() {
             Some(best) if best.coverage >= MIN_COVERAGE => Answer::Found {
@@ -206,8 +243,9 @@ impl Engine {
     /// The best `limit` passages for keywords, without abstaining (for `/search`).
     pub fn search(&self, keywords: &str, limit: usize) -> Vec<Hit> {
         let plan = self.plan(keywords);
-        let needles = self.needles(&plan);
-        self.rank(&plan)
+        let (ranked, weights) = self.rank(&plan);
+        let needles = Engine::needles(&plan, &weights);
+        ranked
             .into_iter()
             .filter(|r| r.coverage > 0.0)
             .take(limit)
@@ -215,12 +253,7 @@ impl Engine {
                 passage: r.passage,
                 score: r.score,
                 coverage: r.coverage,
-                quote: quote::choose(
-                    &self.analyzer,
-                    &self.corpus.passages[r.passage].answer,
-                    &needles,
-                    1,
-                ),
+                quote: quote::choose(&self.corpus.passages[r.passage].answer, &needles, 1),
             })
             .collect()
     }
@@ -255,7 +288,7 @@ impl Engine {
             let alts: Vec<String> = c
                 .alternatives
                 .iter()
-                .map(|(t, w)| format!("{t}({w:.2},df={})", self.index.doc_freq(t)))
+                .map(|(t, w)| format!("{t}({w:.2},df={})", self.df(t)))
                 .collect();
             let _ = writeln!(
                 s,
@@ -267,7 +300,7 @@ impl Engine {
             );
         }
         let _ = writeln!(s, "bigrams: {}", plan.bigrams.join(" "));
-        for r in self.rank(&plan).iter().take(6) {
+        for r in self.rank(&plan).0.iter().take(6) {
             let p = &self.corpus.passages[r.passage];
             let _ = writeln!(
                 s,
@@ -281,47 +314,72 @@ impl Engine {
         s
     }
 
-    /// Candidates from the index, re-ranked by BM25 and coverage, best first.
-    fn rank(&self, plan: &QueryPlan) -> Vec<Ranked> {
-        let found = match self.index.search(plan, CANDIDATES) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::error!(error = %e, "index search failed");
-                return Vec::new();
-            }
-        };
-        let max = found.iter().map(|(_, s)| *s).fold(0.0f32, f32::max);
-        if max <= 0.0 {
-            return Vec::new();
-        }
+    /// Candidates from the index, re-ranked by BM25 and coverage, best first, with the
+    /// weight of each concept of the plan.
+    fn rank(&self, plan: &QueryPlan) -> (Vec<Ranked>, Vec<f32>) {
         let weights: Vec<f32> = plan
             .concepts
             .iter()
             .map(|c| self.concept_weight(c))
             .collect();
+        // Terms that occur nowhere cannot match: tantivy is not asked about them.
+        let searched = self
+            .index
+            .search(plan, CANDIDATES, &|w| self.df(w) > 0, &|b| {
+                self.bigram_df.contains_key(b)
+            });
+        let found = match searched {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "index search failed");
+                return (Vec::new(), weights);
+            }
+        };
+        let max = found.iter().map(|(_, s)| *s).fold(0.0f32, f32::max);
+        if max <= 0.0 {
+            return (Vec::new(), weights);
+        }
         let total: f32 = weights.iter().sum();
-        let bigram_weights: Vec<f32> = plan
+        let bigram_weights: Vec<(&str, f32)> = plan
             .bigrams
             .iter()
-            .map(|b| self.index.idf_of_df(self.index.bigram_doc_freq(b).max(1)))
+            .filter_map(|b| {
+                self.bigram_df
+                    .get(b)
+                    .map(|&df| (b.as_str(), self.idf_of_df(df)))
+            })
             .collect();
-        let bigram_total: f32 = bigram_weights.iter().sum();
+        // Bigrams found nowhere count against every passage alike.
+        let bigram_total: f32 = bigram_weights.iter().map(|(_, w)| w).sum::<f32>()
+            + (plan.bigrams.len() - bigram_weights.len()) as f32 * self.idf_of_df(1);
+        let alternatives: Vec<Vec<Alternative>> = plan
+            .concepts
+            .iter()
+            .map(|c| {
+                c.alternatives
+                    .iter()
+                    .map(|(t, w)| Alternative {
+                        id: self.vocabulary.get(t.as_str()).copied(),
+                        substring: (t.chars().count() >= 2 && t.chars().any(is_han))
+                            .then_some(t.as_str()),
+                        weight: w.min(1.0),
+                    })
+                    .collect()
+            })
+            .collect();
         let mut ranked: Vec<Ranked> = found
             .into_iter()
             .map(|(passage, bm25)| {
-                let got: f32 = plan
-                    .concepts
+                let got: f32 = alternatives
                     .iter()
                     .zip(&weights)
-                    .map(|(c, w)| w * self.concept_match(c, passage))
+                    .map(|(alts, w)| w * self.concept_match(alts, passage))
                     .sum();
                 let coverage = if total > 0.0 { got / total } else { 0.0 };
                 let text = &self.terms[passage].text;
-                let bigram_got: f32 = plan
-                    .bigrams
+                let bigram_got: f32 = bigram_weights
                     .iter()
-                    .zip(&bigram_weights)
-                    .filter(|(b, _)| text.contains(b.as_str()))
+                    .filter(|(b, _)| text.contains(b))
                     .map(|(_, w)| w)
                     .sum();
                 let bigram_coverage = if bigram_total > 0.0 {
@@ -339,7 +397,21 @@ impl Engine {
             })
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.passage.cmp(&b.passage)));
-        ranked
+        (ranked, weights)
+    }
+
+    /// Passages holding a word.
+    fn df(&self, word: &str) -> u32 {
+        self.vocabulary
+            .get(word)
+            .map_or(0, |&id| self.word_df[id as usize])
+    }
+
+    /// BM25's inverse document frequency over passages.
+    fn idf_of_df(&self, df: u32) -> f32 {
+        let n = self.terms.len() as f32;
+        let df = df as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
     /// How much a concept says: IDF over passages (of its most common present alternative,
@@ -348,40 +420,36 @@ impl Engine {
         let idf = c
             .alternatives
             .iter()
-            .filter(|(t, _)| self.index.doc_freq(t) > 0)
-            .map(|(t, _)| self.index.idf(t))
-            .fold(None, |m: Option<f32>, x| Some(m.map_or(x, |m| m.min(x))))
+            .map(|(t, _)| self.df(t))
+            .filter(|&df| df > 0)
+            .max()
             // A small corpus says little by not containing a word: an absent concept weighs
             // as much as one found in a single passage, not more.
-            .unwrap_or_else(|| self.index.idf_of_df(1));
+            .map_or_else(|| self.idf_of_df(1), |df| self.idf_of_df(df));
         idf * c.informativeness
     }
 
     /// 1 when the passage holds the concept (a word or, for Chinese, a substring of its
     /// text), weighted by the alternative that matched; 0 otherwise.
-    fn concept_match(&self, c: &Concept, passage: usize) -> f32 {
+    fn concept_match(&self, alternatives: &[Alternative], passage: usize) -> f32 {
         let t = &self.terms[passage];
-        c.alternatives
+        alternatives
             .iter()
-            .filter(|(term, _)| {
-                t.words.contains(term)
-                    || (term.chars().count() >= 2
-                        && term.chars().any(is_han)
-                        && t.text.contains(term.as_str()))
+            .filter(|a| {
+                a.id.is_some_and(|id| t.words.binary_search(&id).is_ok())
+                    || a.substring.is_some_and(|s| t.text.contains(s))
             })
-            .map(|(_, w)| w.min(1.0))
+            .map(|a| a.weight)
             .fold(0.0, f32::max)
     }
 
-    fn needles(&self, plan: &QueryPlan) -> Needles {
+    fn needles(plan: &QueryPlan, weights: &[f32]) -> Needles {
         Needles {
             words: plan
                 .concepts
                 .iter()
-                .flat_map(|c| {
-                    let w = self.concept_weight(c);
-                    c.alternatives.iter().map(move |(t, a)| (t.clone(), w * a))
-                })
+                .zip(weights)
+                .flat_map(|(c, &w)| c.alternatives.iter().map(move |(t, a)| (t.clone(), w * a)))
                 .collect(),
             bigrams: plan.bigrams.iter().cloned().collect(),
         }

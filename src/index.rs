@@ -8,7 +8,7 @@ phrases and reads `To B:` as a field name.
 */
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
@@ -67,6 +67,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     passages: usize,
+    /// Passage index of each document, by segment and document id (read once at build).
+    doc_to_passage: Vec<Vec<u32>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -121,7 +123,18 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         reader.reload()?;
+        let searcher = reader.searcher();
+        let mut doc_to_passage = Vec::new();
+        for segment in searcher.segment_readers() {
+            let column = segment.fast_fields().u64("passage")?;
+            doc_to_passage.push(
+                (0..segment.max_doc())
+                    .map(|d| column.first(d).unwrap_or(0) as u32)
+                    .collect(),
+            );
+        }
         Ok(SearchIndex {
+            doc_to_passage,
             index,
             reader,
             fields: f,
@@ -176,7 +189,15 @@ impl SearchIndex {
     }
 
     /// The best `limit` passages for `plan`: (passage index, BM25 score), best first.
-    pub fn search(&self, plan: &QueryPlan, limit: usize) -> Result<Vec<(usize, f32)>> {
+    /// Only words for which `word_exists` and bigrams for which `bigram_exists` holds are
+    /// asked (the others cannot match; leaving them out saves their weight computations).
+    pub fn search(
+        &self,
+        plan: &QueryPlan,
+        limit: usize,
+        word_exists: &dyn Fn(&str) -> bool,
+        bigram_exists: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<(usize, f32)>> {
         if plan.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -190,42 +211,38 @@ impl SearchIndex {
                 boost,
             ))
         };
+        // One flat disjunction: every nested union would cost tantivy a 4096-document
+        // buffer per query, which dominated the latency. Alternatives of one concept then
+        // add up rather than take the maximum; the coverage re-ranking counts each concept
+        // once.
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for c in &plan.concepts {
-            let mut alts: Vec<Box<dyn Query>> = Vec::new();
-            for (t, w) in &c.alternatives {
+            for (t, w) in c.alternatives.iter().filter(|(t, _)| word_exists(t)) {
                 let w = w * (0.25 + 0.75 * c.informativeness);
-                alts.push(term(f.q_words, t, w * QUESTION_BOOST));
-                alts.push(term(f.a_words, t, w));
+                clauses.push((Occur::Should, term(f.q_words, t, w * QUESTION_BOOST)));
+                clauses.push((Occur::Should, term(f.a_words, t, w)));
             }
-            clauses.push((
-                Occur::Should,
-                Box::new(DisjunctionMaxQuery::with_tie_breaker(alts, 0.1)),
-            ));
         }
-        for b in &plan.bigrams {
-            let alts = vec![
-                term(f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST),
-                term(f.a_bigrams, b, BIGRAM_WEIGHT),
-            ];
+        for b in plan.bigrams.iter().filter(|b| bigram_exists(b)) {
             clauses.push((
                 Occur::Should,
-                Box::new(DisjunctionMaxQuery::with_tie_breaker(alts, 0.1)),
+                term(f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST),
             ));
+            clauses.push((Occur::Should, term(f.a_bigrams, b, BIGRAM_WEIGHT)));
+        }
+        if clauses.is_empty() {
+            return Ok(Vec::new());
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        let mut out = Vec::with_capacity(top.len());
-        for (score, addr) in top {
-            let column = searcher
-                .segment_reader(addr.segment_ord)
-                .fast_fields()
-                .u64("passage")?;
-            if let Some(p) = column.first(addr.doc_id) {
-                out.push((p as usize, score));
-            }
-        }
+        let out = top
+            .into_iter()
+            .map(|(score, addr)| {
+                let p = self.doc_to_passage[addr.segment_ord as usize][addr.doc_id as usize];
+                (p as usize, score)
+            })
+            .collect();
         Ok(out)
     }
 

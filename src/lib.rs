@@ -8,6 +8,7 @@ The library is the pure core — corpus → passages → analysis → index → 
 
 pub mod analysis;
 pub mod answer;
+pub mod bench;
 pub mod config;
 pub mod console;
 pub mod corpus;

@@ -59,6 +59,15 @@ enum Command {
     },
     /// Load config and corpus, build the index, print counts.
     Check,
+    /// Measure start-up, question latency (retrieve + render) and peak memory.
+    Bench {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Questions to time (JSONL with a "query" field) [default: the dev questions].
+        #[arg(long)]
+        questions: Option<PathBuf>,
+    },
     /// Print the English→Chinese glossary derived from CC-CEDICT, filtered to the corpus.
     Glossary {
         /// CC-CEDICT file (.txt or .txt.gz).
@@ -123,6 +132,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     if let Command::Glossary { cedict } = &command {
         return glossary_command(&config, cedict);
+    }
+    if let Command::Bench {
+        json: as_json,
+        questions,
+    } = &command
+    {
+        return bench_command(&config, questions.as_deref(), *as_json);
     }
     let engine = Engine::load(&config)?;
     let corpus = engine.corpus();
@@ -232,8 +248,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("interview-bot: the Discord front end is not part of this build yet");
             Ok(ExitCode::from(2))
         }
-        Command::Glossary { .. } => unreachable!("handled before loading the engine"),
+        Command::Glossary { .. } | Command::Bench { .. } => {
+            unreachable!("handled before loading the engine")
+        }
     }
+}
+
+fn bench_command(
+    config: &Config,
+    questions: Option<&Path>,
+    as_json: bool,
+) -> anyhow::Result<ExitCode> {
+    let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev.jsonl");
+    let path = questions.unwrap_or(&default);
+    let questions: Vec<String> = eval::read_questions(path)?
+        .into_iter()
+        .map(|q| q.query)
+        .collect();
+    let (_engine, figures) = interview_bot::bench::run(config, &questions, 10_000)?;
+    if as_json {
+        println!("{}", serde_json::to_string(&figures)?);
+    } else {
+        println!("{figures}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn glossary_command(config: &Config, cedict: &Path) -> anyhow::Result<ExitCode> {

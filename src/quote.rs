@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use crate::analysis::bigram::is_han;
-use crate::analysis::{normalize, ChineseAnalyzer};
+use crate::analysis::{normalize, Normalized};
 use crate::answer::{Fragment, Quote};
 
 /// An answer at most this many characters long is quoted whole.
@@ -65,41 +65,55 @@ fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
     }
 }
 
+/// Where `needle` occurs in normalized text, as original byte ranges. Chinese needles match
+/// anywhere (游戏 inside 游戏产业: segmentation of a question and a passage may differ);
+/// Latin ones only at a word start, extended to the word's end (a stem like `lightn` marks
+/// `Lightning`).
+fn occurrences(n: &Normalized, char_at: &[usize], needle: &str) -> Vec<Range<usize>> {
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    let latin = needle.chars().all(|c| !is_han(c));
+    let mut out = Vec::new();
+    for (byte, _) in n.text.match_indices(needle) {
+        let start = char_at[byte];
+        let mut end = char_at[byte + needle.len()];
+        if latin {
+            let word_char = |c: char| c.is_alphanumeric() && !is_han(c);
+            let before = n.text[..byte].chars().next_back();
+            if before.is_some_and(word_char) {
+                continue;
+            }
+            end += n.text[byte + needle.len()..]
+                .chars()
+                .take_while(|&c| word_char(c))
+                .count();
+        }
+        out.push(n.original_range(start..end));
+    }
+    out
+}
+
 /// The quote of `answer` for `needles`, with at most `max_sentences` sentences.
-pub fn choose(
-    analyzer: &ChineseAnalyzer,
-    answer: &str,
-    needles: &Needles,
-    max_sentences: usize,
-) -> Quote {
+pub fn choose(answer: &str, needles: &Needles, max_sentences: usize) -> Quote {
     let n = normalize(answer);
-    let words = analyzer.words_of(&n);
-    let bigrams = analyzer.bigrams_of(&n);
+    let mut char_at = vec![0usize; n.text.len() + 1];
+    for (i, (b, c)) in n.text.char_indices().enumerate() {
+        for k in 0..c.len_utf8() {
+            char_at[b + k] = i;
+        }
+    }
+    char_at[n.text.len()] = n.origin.len();
     // Matched ranges in `answer` with their weights.
-    let mut marks: Vec<(Range<usize>, f32, String)> = Vec::new();
-    for w in &words {
-        // A passage word matches a needle equal to it or, for Chinese, inside it
-        // (游戏 in 游戏产业): segmentation of a question and a passage may differ.
-        let best = needles
-            .words
-            .iter()
-            .filter(|(t, _)| {
-                *t == w.text
-                    || (t.chars().count() >= 2
-                        && t.chars().any(is_han)
-                        && w.text.contains(t.as_str()))
-            })
-            .map(|(t, weight)| (t, *weight))
-            .max_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((t, weight)) = best {
-            marks.push((w.original.clone(), weight, t.clone()));
+    let mut marks: Vec<(Range<usize>, f32, &str)> = Vec::new();
+    for (t, weight) in &needles.words {
+        for r in occurrences(&n, &char_at, t) {
+            marks.push((r, *weight, t.as_str()));
         }
     }
     let mut bigram_marks: Vec<Range<usize>> = Vec::new();
-    for b in &bigrams {
-        if needles.bigrams.contains(&b.text) {
-            bigram_marks.push(b.original.clone());
-        }
+    for b in &needles.bigrams {
+        bigram_marks.extend(occurrences(&n, &char_at, b));
     }
     let spans = sentences(answer);
     if spans.is_empty() {
@@ -111,7 +125,7 @@ pub fn choose(
             let mut seen = HashSet::new();
             let word_score: f32 = marks
                 .iter()
-                .filter(|(r, _, t)| s.start <= r.start && r.end <= s.end && seen.insert(t.clone()))
+                .filter(|(r, _, t)| s.start <= r.start && r.end <= s.end && seen.insert(*t))
                 .map(|(_, w, _)| *w)
                 .sum();
             let bigram_score = bigram_marks
@@ -199,7 +213,6 @@ fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::test_support::analyzer;
 
     #[test]
     fn sentence_table() {
@@ -220,10 +233,14 @@ mod tests {
     fn picks_matching_sentences_verbatim_with_highlights() {
         let answer = "我們一開始做To C。後來轉向了To B,這是戰略轉型的一部分,因為國內To C很難商業化。另外遊戲產業增長很好,金融和能源也不錯,我們會繼續在這些行業深耕下去,並且與更多的夥伴合作。最後一句話和問題毫無關係,只是為了讓答案變長而已,讓它超過整段引用的長度限制。";
         let needles = Needles {
-            words: vec![("游戏".into(), 1.0), ("产业".into(), 1.0)],
+            words: vec![
+                ("游戏".into(), 1.0),
+                ("产业".into(), 1.0),
+                ("to b".into(), 0.5),
+            ],
             bigrams: HashSet::new(),
         };
-        let q = choose(&analyzer(), answer, &needles, 1);
+        let q = choose(answer, &needles, 1);
         assert_eq!(q.fragments.len(), 1);
         let f = &q.fragments[0];
         assert!(f.text.starts_with("另外遊戲產業"), "{}", f.text);
@@ -234,13 +251,20 @@ mod tests {
     }
 
     #[test]
+    fn latin_needles_match_whole_words_from_their_start() {
+        let needles = Needles {
+            words: vec![("lightn".into(), 1.0), ("ai".into(), 1.0)],
+            bigrams: HashSet::new(),
+        };
+        let q = choose("Yi-Lightning很快,SAID不算,AI算。", &needles, 3);
+        let f = &q.fragments[0];
+        let bold: Vec<&str> = f.highlights.iter().map(|r| &f.text[r.clone()]).collect();
+        assert_eq!(bold, ["Lightning", "AI"]);
+    }
+
+    #[test]
     fn short_answers_are_quoted_whole() {
-        let q = choose(
-            &analyzer(),
-            "先去找投資人聊,看有沒有人願意投。",
-            &Needles::default(),
-            1,
-        );
+        let q = choose("先去找投資人聊,看有沒有人願意投。", &Needles::default(), 1);
         assert_eq!(q.plain(), "先去找投資人聊,看有沒有人願意投。");
         assert!(!q.cut_before && !q.cut_after);
     }

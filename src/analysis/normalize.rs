@@ -78,6 +78,12 @@ pub fn normalize(original: &str) -> Normalized {
     let mut buf: Vec<char> = Vec::with_capacity(4);
     for (at, c) in original.char_indices() {
         let range = at..at + c.len_utf8();
+        // Fast path: common CJK ideographs and ASCII need only case folding.
+        if c.is_ascii() && !c.is_ascii_control() || ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            text.push(c.to_ascii_lowercase());
+            origin.push(range);
+            continue;
+        }
         buf.clear();
         buf.push(c);
         for step in PIPELINE {
@@ -90,7 +96,11 @@ pub fn normalize(original: &str) -> Normalized {
     }
     // The script step works on the whole string: fast2s looks at neighbouring characters
     // and never changes the number of characters.
-    let mut text = fast2s::convert(&text);
+    let mut text = if text.is_ascii() {
+        text
+    } else {
+        fast2s::convert(&text)
+    };
     if text.contains(['著', '祇', '嚐']) {
         text = text.chars().map(variant).collect();
     }

@@ -1,0 +1,109 @@
+/*!
+Benchmarks that print figures: start-up, question latency, memory.
+
+`interview-bot bench` measures the real path — `Engine::load` for start-up, `Engine::ask`
+plus the Discord rendering for each question — over a question set repeated to at least
+10,000 questions. Figures are printed, never asserted: tests do not time things.
+*/
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::render;
+
+/// The figures of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    /// Passages indexed.
+    pub passages: usize,
+    /// Config + corpus + analyzer + index, milliseconds.
+    pub startup_ms: f64,
+    /// Questions timed.
+    pub questions: usize,
+    /// Median latency of retrieve + render, microseconds.
+    pub query_p50_us: f64,
+    /// 99th percentile, microseconds.
+    pub query_p99_us: f64,
+    /// Slowest question, microseconds.
+    pub query_max_us: f64,
+    /// Peak resident memory of the process, MiB.
+    pub rss_mib: f64,
+}
+
+/// Loads the engine from `config` and times `questions`, repeated to at least `min_total`.
+pub fn run(config: &Config, questions: &[String], min_total: usize) -> Result<(Engine, Figures)> {
+    let t = Instant::now();
+    let engine = Engine::load(config)?;
+    let startup_ms = t.elapsed().as_secs_f64() * 1e3;
+    let figures = time_questions(&engine, questions, min_total, startup_ms);
+    Ok((engine, figures))
+}
+
+/// Times ask + render of each question over an already loaded engine.
+pub fn time_questions(
+    engine: &Engine,
+    questions: &[String],
+    min_total: usize,
+    startup_ms: f64,
+) -> Figures {
+    let mut times: Vec<f64> = Vec::with_capacity(min_total + questions.len());
+    // One warm-up pass: first touches of pages and caches are not what users see.
+    for q in questions {
+        std::hint::black_box(render::discord::embed(&engine.ask(q), engine.corpus()));
+    }
+    while !questions.is_empty() && times.len() < min_total {
+        for q in questions {
+            let t = Instant::now();
+            let answer = engine.ask(q);
+            let embed = render::discord::embed(&answer, engine.corpus());
+            std::hint::black_box(embed);
+            times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        if times.is_empty() {
+            0.0
+        } else {
+            times[((times.len() - 1) as f64 * p).round() as usize]
+        }
+    };
+    Figures {
+        passages: engine.corpus().passages.len(),
+        startup_ms,
+        questions: times.len(),
+        query_p50_us: pct(0.50),
+        query_p99_us: pct(0.99),
+        query_max_us: times.last().copied().unwrap_or(0.0),
+        rss_mib: peak_rss_mib(),
+    }
+}
+
+/// Peak resident set size of this process (Linux `VmHWM`), MiB; 0 where unknown.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+impl std::fmt::Display for Figures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "passages      {}", self.passages)?;
+        writeln!(f, "start-up      {:.1} ms", self.startup_ms)?;
+        writeln!(f, "questions     {}", self.questions)?;
+        writeln!(f, "latency p50   {:.1} µs", self.query_p50_us)?;
+        writeln!(f, "latency p99   {:.1} µs", self.query_p99_us)?;
+        writeln!(f, "latency max   {:.1} µs", self.query_max_us)?;
+        write!(f, "peak RSS      {:.1} MiB", self.rss_mib)
+    }
+}
