@@ -35,7 +35,7 @@ const CANDIDATES: usize = 16;
 const COVERAGE_WEIGHT: f32 = 0.4;
 /// Weight of bigram coverage (a proxy for the question's words standing together) in the
 /// final score; the rest is normalized BM25.
-const BIGRAM_COVERAGE_WEIGHT: f32 = 0.15;
+const BIGRAM_COVERAGE_WEIGHT: f32 = 0.3;
 /// The best passage must cover at least this share of the question's informative content.
 pub const MIN_COVERAGE: f32 = 0.5;
 /// A further passage must cover at least this share.

@@ -20,7 +20,7 @@ use crate::corpus::Corpus;
 use crate::error::Result;
 
 /// Boost of a match in the interviewer's question over one in the answer.
-pub const QUESTION_BOOST: f32 = 1.5;
+pub const QUESTION_BOOST: f32 = 1.25;
 /// Weight of a bigram match relative to a word match.
 pub const BIGRAM_WEIGHT: f32 = 0.35;
 

@@ -90,7 +90,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("interview-bot: {e:#}");
+            eprintln!("interview-bot: {e}");
             ExitCode::from(2)
         }
     }
