@@ -11,6 +11,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::corpus::{Corpus, PassageKind};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::render;
@@ -81,6 +82,55 @@ pub fn time_questions(
         query_max_us: times.last().copied().unwrap_or(0.0),
         rss_mib: peak_rss_mib(),
     }
+}
+
+/// A library of `n` synthetic interviews made from `real`: each keeps the real questions and
+/// narrative but pairs them with answers and paragraphs of other passages, rotated per
+/// interview, so the vocabulary stays real Chinese while the documents differ. They are
+/// written as corpus files and parsed, like any interview.
+pub fn synthetic_library(real: &Corpus, n: usize) -> Result<Corpus> {
+    let mut library = Corpus::default();
+    let dialogue: Vec<_> = real
+        .passages
+        .iter()
+        .filter(|p| p.kind == PassageKind::Dialogue)
+        .collect();
+    let narrative: Vec<_> = real
+        .passages
+        .iter()
+        .filter(|p| p.kind == PassageKind::Narrative)
+        .collect();
+    let Some(doc) = real.documents.first() else {
+        return Ok(library);
+    };
+    let m = &doc.meta;
+    for i in 0..n {
+        let mut text = format!(
+            "---\ntitle: {} ({i})\npublication: {}\ndate: {}\ninterviewer: {}\ninterviewee: {}\nlanguage: {}\n---\n\n",
+            m.title, m.publication, m.date, m.interviewer, m.interviewee, m.language
+        );
+        for (j, p) in narrative.iter().enumerate() {
+            let _ = p;
+            text.push_str(&narrative[(j + 2 * i) % narrative.len()].answer);
+            text.push_str("\n\n");
+        }
+        for (j, p) in dialogue.iter().enumerate() {
+            if j % 7 == 0 {
+                text.push_str(&format!("## 第{}部分\n\n", j / 7 + 1));
+            }
+            let answer = &dialogue[(j + i) % dialogue.len()].answer;
+            text.push_str(&format!(
+                "{}:{}\n\n{}:{}\n\n",
+                m.interviewer,
+                p.question.as_deref().unwrap_or_default(),
+                m.interviewee,
+                answer
+            ));
+        }
+        let path = std::path::PathBuf::from(format!("synthetic/interview-{i:05}.md"));
+        library.add_file(&path, text.as_bytes())?;
+    }
+    Ok(library)
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), MiB; 0 where unknown.

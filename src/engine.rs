@@ -106,6 +106,18 @@ impl Engine {
         })
     }
 
+    /// Like [`Engine::load`], with a corpus given instead of read from `config.corpus_dir`
+    /// (benchmarks build synthetic libraries this way).
+    pub fn with_corpus(config: &Config, corpus: Corpus) -> Result<Engine> {
+        std::thread::scope(|s| {
+            let jieba = s.spawn(Jieba::new);
+            let lexicon = Lexicon::load(&config.lexicon_dir);
+            let glossary = load_glossary(&config.glossary);
+            let jieba = jieba.join().expect("jieba dictionary parse panicked");
+            Engine::new(corpus, &lexicon?, glossary?, jieba, config.answer.clone())
+        })
+    }
+
     /// Builds the engine from loaded parts.
     pub fn new(
         corpus: Corpus,

@@ -67,6 +67,9 @@ enum Command {
         /// Questions to time (JSONL with a "query" field) [default: the dev questions].
         #[arg(long)]
         questions: Option<PathBuf>,
+        /// Build a synthetic library of this many interviews from the corpus and measure it.
+        #[arg(long)]
+        scale: Option<usize>,
     },
     /// Print the English→Chinese glossary derived from CC-CEDICT, filtered to the corpus.
     Glossary {
@@ -136,9 +139,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Bench {
         json: as_json,
         questions,
+        scale,
     } = &command
     {
-        return bench_command(&config, questions.as_deref(), *as_json);
+        return bench_command(&config, questions.as_deref(), *as_json, *scale);
     }
     let engine = Engine::load(&config)?;
     let corpus = engine.corpus();
@@ -258,6 +262,7 @@ fn bench_command(
     config: &Config,
     questions: Option<&Path>,
     as_json: bool,
+    scale: Option<usize>,
 ) -> anyhow::Result<ExitCode> {
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/dev.jsonl");
     let path = questions.unwrap_or(&default);
@@ -265,7 +270,17 @@ fn bench_command(
         .into_iter()
         .map(|q| q.query)
         .collect();
-    let (_engine, figures) = interview_bot::bench::run(config, &questions, 10_000)?;
+    let figures = match scale {
+        None => interview_bot::bench::run(config, &questions, 10_000)?.1,
+        Some(n) => {
+            let real = Corpus::load_dir(&config.corpus_dir)?;
+            let library = interview_bot::bench::synthetic_library(&real, n)?;
+            let t = std::time::Instant::now();
+            let engine = Engine::with_corpus(config, library)?;
+            let build_ms = t.elapsed().as_secs_f64() * 1e3;
+            interview_bot::bench::time_questions(&engine, &questions, 2_000, build_ms)
+        }
+    };
     if as_json {
         println!("{}", serde_json::to_string(&figures)?);
     } else {
