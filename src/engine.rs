@@ -37,7 +37,7 @@ const COVERAGE_WEIGHT: f32 = 0.4;
 /// final score; the rest is normalized BM25.
 const BIGRAM_COVERAGE_WEIGHT: f32 = 0.3;
 /// The best passage must cover at least this share of the question's informative content.
-pub const MIN_COVERAGE: f32 = 0.5;
+pub const MIN_COVERAGE: f32 = 0.4;
 /// A further passage must cover at least this share.
 const MIN_FURTHER_COVERAGE: f32 = 0.4;
 

@@ -28,6 +28,8 @@ pub struct JsonHit<'a> {
     pub quote: String,
     /// Ranking score.
     pub score: f32,
+    /// Share of the question's informative content the passage covers (0..=1).
+    pub coverage: f32,
 }
 
 /// One answer in the JSON contract.
@@ -65,6 +67,7 @@ fn hit<'a>(h: &'a Hit, corpus: &'a Corpus) -> JsonHit<'a> {
         text: &p.text,
         quote: h.quote.plain(),
         score: h.score,
+        coverage: h.coverage,
     }
 }
 
