@@ -7,14 +7,14 @@ byte range of the original character it came from, so a match always maps back t
 verbatim text and highlights land on the quote exactly as published.
 
 The steps, in order:
-1. [`Step::Invisible`]: control characters become spaces; format characters (zero-width
+1. [`Step::Invisible`] — control characters become spaces; format characters (zero-width
    space and joiners, bidi marks, soft hyphen, BOM) are dropped.
-2. [`Step::Width`]: Unicode NFKC per character (full-width Latin and digits, compatibility
+2. [`Step::Width`] — Unicode NFKC per character (full-width Latin and digits, compatibility
    forms, ideographic space).
-3. [`Step::Case`]: lowercase.
-4. [`Step::Script`]: Traditional → Simplified Chinese (fast2s; it keeps the character count,
+3. [`Step::Case`] — lowercase.
+4. [`Step::Script`] — Traditional → Simplified Chinese (fast2s; it keeps the character count,
    so the offset map of the earlier steps stays valid).
-5. [`Step::Variants`]: characters that Simplified text writes two ways, merged (著/着: 意味著
+5. [`Step::Variants`] — characters that Simplified text writes two ways, merged (著/着: 意味著
    and 意味着 must match). Harmless for matching, which is all this text is used for.
 */
 
