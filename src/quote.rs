@@ -154,6 +154,20 @@ pub fn choose(answer: &str, needles: &Needles, max_sentences: usize) -> Quote {
             length += len;
             chosen.push(i);
         }
+        // Room left: the sentences that follow the best one give it context (an answer
+        // that matched only through its question starts with its first sentences).
+        let mut next = chosen[0] + 1;
+        while chosen.len() < max_sentences && next < spans.len() {
+            let len = answer[spans[next].clone()].chars().count();
+            if length + len > MAX_QUOTE_CHARS {
+                break;
+            }
+            if !chosen.contains(&next) {
+                length += len;
+                chosen.push(next);
+            }
+            next += 1;
+        }
         chosen.sort_unstable();
         chosen
     };
@@ -242,6 +256,28 @@ mod tests {
         };
         let q = choose(answer, &needles, 1);
         assert_eq!(q.fragments.len(), 1);
+        let two = choose(answer, &needles, 2);
+        assert_eq!(two.fragments.len(), 1, "neighbours merge into one fragment");
+        assert!(
+            two.fragments[0].text.starts_with("後來轉向了To B"),
+            "{two:?}"
+        );
+        assert!(
+            two.fragments[0].text.ends_with("與更多的夥伴合作。"),
+            "{two:?}"
+        );
+        let three = choose(
+            answer,
+            &Needles {
+                words: vec![("游戏".into(), 1.0)],
+                bigrams: HashSet::new(),
+            },
+            2,
+        );
+        assert!(
+            three.fragments[0].text.ends_with("長度限制。"),
+            "context follows: {three:?}"
+        );
         let f = &q.fragments[0];
         assert!(f.text.starts_with("另外遊戲產業"), "{}", f.text);
         assert!(answer.contains(&f.text));
