@@ -11,7 +11,7 @@ use interview_bot::config::Config;
 use interview_bot::corpus::Corpus;
 use interview_bot::engine::Engine;
 use interview_bot::render::{json, terminal};
-use interview_bot::{console, eval, glossary};
+use interview_bot::{console, discord, eval, glossary};
 
 /// Answers questions about a published interview by quoting it, with citations.
 #[derive(Parser)]
@@ -249,8 +249,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => {
-            eprintln!("interview-bot: the Discord front end is not part of this build yet");
-            Ok(ExitCode::from(2))
+            let token = match std::env::var("DISCORD_TOKEN") {
+                Ok(t) if !t.trim().is_empty() => t,
+                _ => match std::env::var_os("DISCORD_TOKEN_FILE") {
+                    Some(path) => std::fs::read_to_string(&path).map_err(|e| {
+                        anyhow::anyhow!(
+                            "{}: cannot read the token file: {e}",
+                            Path::new(&path).display()
+                        )
+                    })?,
+                    None => String::new(),
+                },
+            };
+            let Some(token) = discord::Token::new(&token) else {
+                anyhow::bail!("no Discord token: set DISCORD_TOKEN (or DISCORD_TOKEN_FILE)");
+            };
+            let connection = discord::Connection {
+                token,
+                api_base: std::env::var("DISCORD_API_BASE")
+                    .ok()
+                    .filter(|b| !b.is_empty()),
+            };
+            discord::serve(engine, config.discord.clone(), connection)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Glossary { .. } | Command::Bench { .. } => {
             unreachable!("handled before loading the engine")

@@ -1,3 +1,411 @@
 /*!
-The Discord front end (serenity + poise). Being written: see the Discord issue.
+The Discord front end (serenity + poise): slash commands, mentions and listen channels.
+
+Thin by design: every reply is [`Engine::ask`](crate::Engine::ask) (or a look-up) rendered by
+[`render::discord`](crate::render::discord). Every message is sent with mentions disabled.
+The token is held in a [`Token`] that never prints, and is read by the binary from the
+environment; this module never logs it.
 */
+
+pub mod commands;
+pub mod cooldown;
+pub mod reply;
+pub mod trigger;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use poise::serenity_prelude as serenity;
+
+use crate::answer::Answer;
+use crate::config::DiscordConfig;
+use crate::corpus::Corpus;
+use crate::engine::Engine;
+use cooldown::Cooldowns;
+use trigger::{trigger, Incoming, Trigger};
+
+/// Errors of command handlers.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+/// The poise context of this bot.
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// The Discord bot token. It has no `Display`, and its `Debug` hides it.
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token read from the environment or a file (surrounding whitespace removed).
+    pub fn new(raw: &str) -> Option<Token> {
+        let t = raw.trim();
+        (!t.is_empty()).then(|| Token(t.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+/// How to reach Discord.
+#[derive(Debug)]
+pub struct Connection {
+    /// The bot token.
+    pub token: Token,
+    /// Another API base (`DISCORD_API_BASE`, e.g. a fake Discord for tests): every REST call
+    /// goes there, and the gateway URL is asked from it.
+    pub api_base: Option<String>,
+}
+
+/// What every handler can reach.
+pub struct Data {
+    /// The answering engine.
+    pub engine: Arc<Engine>,
+    /// Discord settings.
+    pub config: DiscordConfig,
+    cooldowns: Mutex<Cooldowns>,
+}
+
+/// Why serving stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Discord refused the token (gateway close 4004).
+    #[error("Discord rejected the bot token (authentication failed): check DISCORD_TOKEN")]
+    BadToken,
+    /// Command registration or another part of start-up failed.
+    #[error("start-up failed: {0}")]
+    Setup(String),
+    /// The connection to Discord failed.
+    #[error("Discord connection failed: {0}")]
+    Client(String),
+}
+
+/// Serves Discord until SIGINT/SIGTERM, a fatal start-up error, or a rejected token.
+pub fn serve(
+    engine: Engine,
+    config: DiscordConfig,
+    connection: Connection,
+) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| ServeError::Client(e.to_string()))?;
+    runtime.block_on(run(Arc::new(engine), config, connection))
+}
+
+/// The gateway intents the bot needs: guild and direct messages to see mentions (Discord
+/// sends the content of a message that mentions the bot without the privileged intent);
+/// message content only when listen channels are configured.
+pub fn intents(config: &DiscordConfig) -> serenity::GatewayIntents {
+    let mut i =
+        serenity::GatewayIntents::GUILD_MESSAGES | serenity::GatewayIntents::DIRECT_MESSAGES;
+    if !config.listen_channels.is_empty() {
+        i |= serenity::GatewayIntents::MESSAGE_CONTENT;
+    }
+    i
+}
+
+async fn run(
+    engine: Arc<Engine>,
+    config: DiscordConfig,
+    connection: Connection,
+) -> Result<(), ServeError> {
+    let fatal: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let data = Data {
+        engine,
+        cooldowns: Mutex::new(Cooldowns::new(Duration::from_secs(config.cooldown_secs))),
+        config: config.clone(),
+    };
+    let guild = config.guild_id;
+    let setup_fatal = fatal.clone();
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands::all(),
+            on_error: |e| Box::pin(on_error(e)),
+            event_handler: |fw, event| Box::pin(on_event(fw, event)),
+            allowed_mentions: Some(reply::no_mentions()),
+            prefix_options: poise::PrefixFrameworkOptions {
+                prefix: None,
+                mention_as_prefix: false,
+                ..Default::default()
+            },
+            initialize_owners: false,
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                let commands = &framework.options().commands;
+                let registered = if guild != 0 {
+                    poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild)).await
+                } else {
+                    poise::builtins::register_globally(ctx, commands).await
+                };
+                if let Err(e) = registered {
+                    let why = format!("registering the slash commands failed: {e}");
+                    *setup_fatal.lock().expect("fatal lock") = Some(why.clone());
+                    framework.shard_manager().shutdown_all().await;
+                    return Err(why.into());
+                }
+                tracing::info!(bot = %ready.user.name, guild, shards = ?ready.shard, "ready; commands registered");
+                Ok(data)
+            })
+        })
+        .build();
+
+    let intents = intents(&config);
+    let builder = match &connection.api_base {
+        Some(base) => {
+            let http = serenity::HttpBuilder::new(&connection.token.0)
+                .proxy(base.trim_end_matches('/'))
+                .ratelimiter_disabled(true)
+                .build();
+            serenity::ClientBuilder::new_with_http(http, intents)
+        }
+        None => serenity::ClientBuilder::new(&connection.token.0, intents),
+    };
+    let mut client = builder
+        .framework(framework)
+        .await
+        .map_err(|e| ServeError::Client(redact(&e.to_string(), &connection.token)))?;
+
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        shards.shutdown_all().await;
+    });
+
+    let started = if config.shard_total == 0 {
+        client.start_autosharded().await
+    } else {
+        // serenity 0.12 reads the range's end as the last shard *included*.
+        #[allow(clippy::range_plus_one)]
+        client
+            .start_shard_range(config.shard_first..config.shard_last, config.shard_total)
+            .await
+    };
+    if let Some(why) = fatal.lock().expect("fatal lock").take() {
+        return Err(ServeError::Setup(why));
+    }
+    match started {
+        Ok(()) => Ok(()),
+        Err(serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)) => {
+            Err(ServeError::BadToken)
+        }
+        Err(e) => Err(ServeError::Client(redact(
+            &e.to_string(),
+            &connection.token,
+        ))),
+    }
+}
+
+/// Removes the token from a message, should a library ever put it there.
+fn redact(message: &str, token: &Token) -> String {
+    message.replace(&token.0, "***")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// Applies the per-user cooldown to a command; answers with a short private notice when the
+/// user must wait. `Ok(true)` means go on.
+async fn take_cooldown(ctx: Context<'_>) -> Result<bool, Error> {
+    let verdict = ctx
+        .data()
+        .cooldowns
+        .lock()
+        .expect("cooldown lock")
+        .check(ctx.author().id.get(), Instant::now());
+    match verdict {
+        Ok(()) => Ok(true),
+        Err(wait) => {
+            let secs = wait.as_secs_f32().ceil().max(1.0);
+            ctx.send(reply::notice(&format!(
+                "Please wait {secs:.0} s before asking again. 請稍候 {secs:.0} 秒再提問。"
+            )))
+            .await?;
+            Ok(false)
+        }
+    }
+}
+
+/// One structured log line per answered request — never the question's author or the token.
+fn log_answer(command: &str, started: Instant, answer: &Answer, corpus: &Corpus) {
+    let ids: Vec<String> = answer
+        .hits()
+        .iter()
+        .map(|h| corpus.display_id(&corpus.passages[h.passage]))
+        .collect();
+    tracing::info!(
+        command,
+        latency_us = started.elapsed().as_micros() as u64,
+        passages = %ids.join(","),
+        abstained = !answer.is_found(),
+        "answered"
+    );
+}
+
+async fn on_event(
+    fw: poise::FrameworkContext<'_, Data, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    let serenity::FullEvent::Message { new_message: m } = event else {
+        return Ok(());
+    };
+    let bot_id = fw.bot_id();
+    if m.author.id == bot_id {
+        return Ok(());
+    }
+    let data = fw.user_data;
+    let incoming = Incoming {
+        content: &m.content,
+        from_bot: m.author.bot,
+        from_webhook: m.webhook_id.is_some(),
+        mentions_bot: m.mentions.iter().any(|u| u.id == bot_id),
+        in_listen_channel: data.config.listen_channels.contains(&m.channel_id.get()),
+    };
+    let (question, always) = match trigger(incoming, bot_id.get()) {
+        Trigger::Mention(q) => (q, true),
+        Trigger::Listen(q) => (q, false),
+        Trigger::Ignore => return Ok(()),
+    };
+    let allowed = data
+        .cooldowns
+        .lock()
+        .expect("cooldown lock")
+        .check(m.author.id.get(), Instant::now());
+    if allowed.is_err() {
+        tracing::info!(
+            channel = m.channel_id.get(),
+            "message dropped: user on cooldown"
+        );
+        return Ok(());
+    }
+    let t = Instant::now();
+    let answer = data.engine.ask(&question);
+    if !always && !answer.is_found() {
+        log_answer("listen", t, &answer, data.engine.corpus());
+        return Ok(());
+    }
+    let content = crate::render::discord::message(&answer, data.engine.corpus());
+    let reply = serenity::CreateMessage::new()
+        .content(content)
+        .reference_message(m)
+        .allowed_mentions(reply::no_mentions());
+    m.channel_id
+        .send_message(&fw.serenity_context.http, reply)
+        .await?;
+    log_answer(
+        if always { "mention" } else { "listen" },
+        t,
+        &answer,
+        data.engine.corpus(),
+    );
+    Ok(())
+}
+
+async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
+    match error {
+        poise::FrameworkError::Setup { error, .. } => {
+            tracing::error!(error = %error, "start-up failed");
+        }
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            let id = error_id();
+            tracing::error!(error_id = %id, command = %ctx.command().name, error = %error, "command failed");
+            let _ = ctx
+                .send(reply::notice(&format!(
+                    "Something went wrong (error {id}). 發生錯誤,請稍後再試。"
+                )))
+                .await;
+        }
+        poise::FrameworkError::EventHandler { error, event, .. } => {
+            let id = error_id();
+            tracing::error!(error_id = %id, event = %event.snake_case_name(), error = %error, "event handler failed");
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::error!(error = %e, "error while handling an error");
+            }
+        }
+    }
+}
+
+/// A short id that ties a user-facing error to its log line.
+fn error_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as u64 ^ d.as_secs());
+    format!("{:08x}", nanos & 0xffff_ffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_never_prints() {
+        let t = Token::new("  secret.token.value \n").unwrap();
+        assert_eq!(format!("{t:?}"), "Token(***)");
+        assert_eq!(redact("bad secret.token.value here", &t), "bad *** here");
+        assert!(Token::new("   ").is_none());
+    }
+
+    #[test]
+    fn intents_follow_listen_channels() {
+        let mut c = DiscordConfig::default();
+        assert!(!intents(&c).contains(serenity::GatewayIntents::MESSAGE_CONTENT));
+        c.listen_channels = vec![1];
+        assert!(intents(&c).contains(serenity::GatewayIntents::MESSAGE_CONTENT));
+        assert!(intents(&c).contains(serenity::GatewayIntents::GUILD_MESSAGES));
+    }
+
+    #[test]
+    fn command_schema_as_discord_receives_it() {
+        let commands = commands::all();
+        let json: Vec<serde_json::Value> = poise::builtins::create_application_commands(&commands)
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap())
+            .collect();
+        let names: Vec<&str> = json.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["ask", "quote", "search", "topics", "about", "help"]);
+        for c in &json {
+            let d = c["description"].as_str().unwrap();
+            assert!(!d.is_empty() && d.chars().count() <= 100, "{c}");
+            for locale in ["zh-TW", "zh-CN"] {
+                assert!(c["description_localizations"][locale].is_string(), "{c}");
+            }
+            for o in c["options"].as_array().into_iter().flatten() {
+                for locale in ["zh-TW", "zh-CN"] {
+                    assert!(o["description_localizations"][locale].is_string(), "{o}");
+                }
+            }
+        }
+        let ask = &json[0]["options"];
+        assert_eq!(ask[0]["name"], "question");
+        assert_eq!(ask[0]["required"], true);
+        assert_eq!(ask[0]["max_length"], 300);
+        assert_eq!(ask[1]["name"], "private");
+        assert_eq!(ask[1]["type"], 5);
+        assert_eq!(json[1]["options"][0]["autocomplete"], true);
+    }
+}

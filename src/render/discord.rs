@@ -193,6 +193,169 @@ pub fn message(answer: &Answer, corpus: &Corpus) -> String {
     }
 }
 
+/// A passage in full, as embeds of at most [`PAGE_CHARS`] characters of text each (a long
+/// passage takes several pages); the citation is the footer of each.
+pub fn passage_pages(corpus: &Corpus, index: usize) -> Vec<Embed> {
+    let p = &corpus.passages[index];
+    let title = match &p.question {
+        Some(q) => format!("{} · {}", corpus.display_id(p), q),
+        None => format!("{} · {}", corpus.display_id(p), label(p, 60)),
+    };
+    let footer = citation(corpus, p);
+    let chunks = split_text(&p.text, PAGE_CHARS);
+    let pages = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            Embed {
+                title: if pages > 1 {
+                    format!("{title} ({}/{pages})", i + 1)
+                } else {
+                    title.clone()
+                },
+                description: escape(&chunk),
+                fields: Vec::new(),
+                footer: footer.clone(),
+            }
+            .fit()
+        })
+        .collect()
+}
+
+/// Characters of passage text per page of `/quote` (escaping may add a little).
+pub const PAGE_CHARS: usize = 3000;
+
+/// Splits text into chunks of at most `max` characters, at paragraph or sentence ends where
+/// possible. Every chunk is a verbatim slice; together they are the whole text.
+pub fn split_text(text: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while rest.chars().count() > max {
+        let limit = rest.char_indices().nth(max).map_or(rest.len(), |(b, _)| b);
+        let head = &rest[..limit];
+        let cut = head
+            .rfind("\n\n")
+            .map(|i| i + 2)
+            .or_else(|| head.rfind('。').map(|i| i + '。'.len_utf8()))
+            .filter(|&i| i > 0)
+            .unwrap_or(limit);
+        out.push(rest[..cut].to_string());
+        rest = &rest[cut..];
+    }
+    if !rest.is_empty() || out.is_empty() {
+        out.push(rest.to_string());
+    }
+    out
+}
+
+/// The sections and their questions, as embeds within Discord's limits.
+pub fn topics(corpus: &Corpus) -> Vec<Embed> {
+    let mut embeds = Vec::new();
+    for (d, doc) in corpus.documents.iter().enumerate() {
+        let mut e = Embed {
+            title: doc.meta.title.clone(),
+            footer: format!("{} · {}", doc.meta.publication, doc.meta.date),
+            ..Embed::default()
+        };
+        let mut current: Option<Option<usize>> = None;
+        for p in corpus.passages.iter().filter(|p| p.document == d) {
+            if current != Some(p.section) {
+                current = Some(p.section);
+                let name = corpus.section_of(p).unwrap_or(text::INTRODUCTION);
+                e.fields.push((name.to_string(), String::new()));
+            }
+            let line = format!("`{}` {}\n", corpus.display_id(p), escape(&label(p, 40)));
+            let needs_new = e
+                .fields
+                .last()
+                .is_none_or(|(_, v)| v.chars().count() + line.chars().count() > MAX_FIELD_VALUE);
+            if needs_new {
+                let name = e.fields.last().map_or_else(String::new, |(n, _)| n.clone());
+                e.fields.push((name, String::new()));
+            }
+            if let Some((_, v)) = e.fields.last_mut() {
+                v.push_str(&line);
+            }
+        }
+        e.fields.retain(|(_, v)| !v.is_empty());
+        // Keep each embed under the total limit: move overflowing fields to a new embed.
+        let mut pending = std::mem::take(&mut e.fields);
+        loop {
+            let mut take = 0;
+            let mut total = e.total_chars();
+            while take < pending.len() && take < 25 {
+                let (a, b) = &pending[take];
+                let n = a.chars().count() + b.chars().count();
+                if total + n > MAX_EMBED_TOTAL {
+                    break;
+                }
+                total += n;
+                take += 1;
+            }
+            let rest = pending.split_off(take.max(1).min(pending.len()));
+            e.fields = pending;
+            embeds.push(e.clone().fit());
+            if rest.is_empty() {
+                break;
+            }
+            pending = rest;
+            e.title = format!("{} (…)", doc.meta.title);
+        }
+    }
+    embeds
+}
+
+/// Search results: one line per passage with its id, section and first line.
+pub fn search(keywords: &str, hits: &[Hit], corpus: &Corpus) -> Embed {
+    let mut description = String::new();
+    for h in hits {
+        let p = &corpus.passages[h.passage];
+        let section = corpus.section_of(p).unwrap_or(text::INTRODUCTION);
+        let _ = writeln!(
+            description,
+            "`{}` · {} — {}",
+            corpus.display_id(p),
+            escape(section),
+            escape(&label(p, 50))
+        );
+    }
+    if hits.is_empty() {
+        description = text::NO_MATCH.to_string();
+    }
+    Embed {
+        title: format!("🔎 {}", shorten(&escape(keywords), 200)),
+        description,
+        ..Embed::default()
+    }
+    .fit()
+}
+
+/// What `/about` says: the source, the corpus size, the version, how answers are made.
+pub fn about(corpus: &Corpus, version: &str) -> Embed {
+    let mut fields = Vec::new();
+    for doc in &corpus.documents {
+        let m = &doc.meta;
+        let mut v = format!("{} · {}", m.publication, m.date);
+        if let Some(url) = &m.source_url {
+            v.push_str(&format!("\n{url}"));
+        }
+        fields.push((escape(&m.title), v));
+    }
+    Embed {
+        title: format!("interview-bot {version}"),
+        description: format!(
+            "{}\n\n{} passages in {} interview(s).",
+            text::HOW_IT_ANSWERS,
+            corpus.passages.len(),
+            corpus.documents.len()
+        ),
+        fields,
+        footer: text::ABOUT_FOOTER.to_string(),
+    }
+    .fit()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +373,20 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(escape(input), want, "{input}");
         }
+    }
+
+    #[test]
+    fn split_text_keeps_every_character() {
+        let text = format!("{}。\n\n{}", "甲".repeat(50), "乙".repeat(120));
+        for max in [10, 60, 100, 1000] {
+            let parts = split_text(&text, max);
+            assert_eq!(parts.concat(), text, "max {max}");
+            assert!(
+                parts.iter().all(|p| p.chars().count() <= max),
+                "max {max}: {parts:?}"
+            );
+        }
+        assert_eq!(split_text("", 5), [""]);
     }
 
     #[test]

@@ -22,6 +22,12 @@ pub mod text {
     pub const DID_YOU_MEAN: &str = "您是不是想問 · Did you mean";
     /// Name of the part before the first section heading.
     pub const INTRODUCTION: &str = "導語 · Introduction";
+    /// Said by `/search` when nothing matches.
+    pub const NO_MATCH: &str = "沒有找到相關段落。No passage matches.";
+    /// How the bot answers, for `/about` and `/help`.
+    pub const HOW_IT_ANSWERS: &str = "Answers only with the interviewee's exact words, quoted from the published interview and cited (who, where, when, section, passage). It never invents or paraphrases; when the interview does not cover a question, it says so and suggests the closest questions it does cover.\n只引用受訪者的原話並註明出處,從不編造;訪談沒有談到的問題會直接說明。";
+    /// Footer of `/about`.
+    pub const ABOUT_FOOTER: &str = "Quotes only · 只引原文";
     /// Heading of further passages.
     pub const SEE_ALSO: &str = "另見 · See also";
 }

@@ -1,0 +1,187 @@
+/*!
+The slash commands. Each is a few lines that call the engine and a renderer; the `///` doc
+of each command is its help text in Discord.
+*/
+
+use std::time::Instant;
+
+use poise::serenity_prelude as serenity;
+
+use super::reply::{notice, reply};
+use super::{Context, Error};
+use crate::render::discord as render;
+use crate::render::{label, shorten};
+
+/// Autocomplete choices: at most 25, each at most 100 characters.
+const MAX_CHOICES: usize = 25;
+
+/// Ask the interview a question; get the interviewee's exact words, cited.
+#[poise::command(
+    slash_command,
+    description_localized("zh-TW", "向訪談提問,取得受訪者的原話與出處"),
+    description_localized("zh-CN", "向访谈提问,获得受访者的原话与出处")
+)]
+pub async fn ask(
+    ctx: Context<'_>,
+    #[description = "Your question, in Chinese or English"]
+    #[description_localized("zh-TW", "你的問題,中文或英文皆可")]
+    #[description_localized("zh-CN", "你的问题,中文或英文均可")]
+    #[max_length = 300]
+    question: String,
+    #[description = "Only you see the reply"]
+    #[description_localized("zh-TW", "只有你看得到回覆")]
+    #[description_localized("zh-CN", "只有你看得到回复")]
+    private: Option<bool>,
+) -> Result<(), Error> {
+    if !super::take_cooldown(ctx).await? {
+        return Ok(());
+    }
+    let t = Instant::now();
+    let data = ctx.data();
+    let answer = data.engine.ask(&question);
+    let embed = render::embed(&answer, data.engine.corpus());
+    ctx.send(reply(&[embed], private.unwrap_or(false))).await?;
+    super::log_answer("ask", t, &answer, data.engine.corpus());
+    Ok(())
+}
+
+async fn complete_id(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let engine = &ctx.data().engine;
+    let corpus = engine.corpus();
+    let choices = engine
+        .complete(partial, MAX_CHOICES)
+        .into_iter()
+        .map(|i| {
+            let p = &corpus.passages[i];
+            let id = corpus.display_id(p);
+            let name = shorten(&format!("{id} {}", label(p, 100)), 100);
+            serenity::AutocompleteChoice::new(name, id)
+        })
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Show a passage of the interview in full, by its id (Q1… questions, P1… narrative).
+#[poise::command(
+    slash_command,
+    description_localized("zh-TW", "依編號顯示訪談段落全文"),
+    description_localized("zh-CN", "按编号显示访谈段落全文")
+)]
+pub async fn quote(
+    ctx: Context<'_>,
+    #[description = "Passage id, or a few words of its question"]
+    #[description_localized("zh-TW", "段落編號,或問題中的幾個字")]
+    #[description_localized("zh-CN", "段落编号,或问题中的几个字")]
+    #[autocomplete = "complete_id"]
+    id: String,
+    #[description = "Only you see the reply"]
+    #[description_localized("zh-TW", "只有你看得到回覆")]
+    #[description_localized("zh-CN", "只有你看得到回复")]
+    private: Option<bool>,
+) -> Result<(), Error> {
+    let engine = &ctx.data().engine;
+    let corpus = engine.corpus();
+    // An id, or else the first passage whose question holds what was typed.
+    let found = corpus
+        .find(&id)
+        .or_else(|| engine.complete(&id, 1).first().copied());
+    let Some(index) = found else {
+        ctx.send(notice(&format!(
+            "No passage `{}`. `/topics` lists them. 找不到這個段落。",
+            render::escape(&shorten(&id, 50))
+        )))
+        .await?;
+        return Ok(());
+    };
+    let private = private.unwrap_or(false);
+    for page in render::passage_pages(corpus, index) {
+        ctx.send(reply(&[page], private)).await?;
+    }
+    Ok(())
+}
+
+/// Find the passages that mention some keywords (up to 10).
+#[poise::command(
+    slash_command,
+    description_localized("zh-TW", "以關鍵詞搜尋段落(最多 10 個)"),
+    description_localized("zh-CN", "按关键词搜索段落(最多 10 个)")
+)]
+pub async fn search(
+    ctx: Context<'_>,
+    #[description = "Keywords"]
+    #[description_localized("zh-TW", "關鍵詞")]
+    #[description_localized("zh-CN", "关键词")]
+    #[max_length = 300]
+    keywords: String,
+    #[description = "Only you see the reply"]
+    #[description_localized("zh-TW", "只有你看得到回覆")]
+    #[description_localized("zh-CN", "只有你看得到回复")]
+    private: Option<bool>,
+) -> Result<(), Error> {
+    if !super::take_cooldown(ctx).await? {
+        return Ok(());
+    }
+    let engine = &ctx.data().engine;
+    let hits = engine.search(&keywords, 10);
+    let embed = render::search(&keywords, &hits, engine.corpus());
+    ctx.send(reply(&[embed], private.unwrap_or(false))).await?;
+    Ok(())
+}
+
+/// List the sections of the interview and their questions with ids.
+#[poise::command(
+    slash_command,
+    description_localized("zh-TW", "列出訪談的章節與問題編號"),
+    description_localized("zh-CN", "列出访谈的章节与问题编号")
+)]
+pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
+    let embeds = render::topics(ctx.data().engine.corpus());
+    for e in embeds {
+        ctx.send(reply(&[e], false)).await?;
+    }
+    Ok(())
+}
+
+/// What this bot is: the source, the corpus, the version, and how it answers.
+#[poise::command(
+    slash_command,
+    description_localized("zh-TW", "關於本機器人:來源、語料與回答方式"),
+    description_localized("zh-CN", "关于本机器人:来源、语料与回答方式")
+)]
+pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
+    let embed = render::about(ctx.data().engine.corpus(), env!("CARGO_PKG_VERSION"));
+    ctx.send(reply(&[embed], false)).await?;
+    Ok(())
+}
+
+/// How to use the bot.
+#[poise::command(
+    slash_command,
+    description_localized("zh-TW", "使用說明"),
+    description_localized("zh-CN", "使用说明")
+)]
+pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
+    let mut text = String::new();
+    for c in &ctx.framework().options().commands {
+        text.push_str(&format!(
+            "`/{}` — {}\n",
+            c.name,
+            c.description.as_deref().unwrap_or_default()
+        ));
+    }
+    text.push_str("\nMention the bot with a question, too. 也可以 @ 機器人直接提問。\n\n");
+    text.push_str(crate::render::text::HOW_IT_ANSWERS);
+    let embed = render::Embed {
+        title: "interview-bot".into(),
+        description: text,
+        ..render::Embed::default()
+    }
+    .fit();
+    ctx.send(reply(&[embed], true)).await?;
+    Ok(())
+}
+
+/// Every command, in the order Discord lists them.
+pub fn all() -> Vec<poise::Command<super::Data, Error>> {
+    vec![ask(), quote(), search(), topics(), about(), help()]
+}
