@@ -1,1 +1,457 @@
-//! End-to-end tests of the Discord front end against the fake Discord (being written).
+//! The real bot binary against the fake Discord: registration, slash commands, autocomplete,
+//! mentions, listen channels, silence where due, no pings, resume, cooldowns, bad token,
+//! refused registration, and a token that never shows in the output.
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::AsyncReadExt;
+
+use crate::fake_discord::{FakeDiscord, Options, APP, GUILD};
+use crate::support::{config_path, corpus_text, quote_is_verbatim};
+
+const TOKEN: &str = "fake-token.Zm9vYmFy.c2VjcmV0LXZhbHVl";
+const WAIT: Duration = Duration::from_secs(10);
+const LISTEN: u64 = 555;
+const CHAT: u64 = 556;
+
+struct Bot {
+    child: tokio::process::Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl Bot {
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits for the process to end; its exit code, or `None` on timeout.
+    async fn exit_code(&mut self, timeout: Duration) -> Option<i32> {
+        match tokio::time::timeout(timeout, self.child.wait()).await {
+            Ok(Ok(status)) => status.code(),
+            _ => None,
+        }
+    }
+}
+
+async fn spawn(fake: &FakeDiscord, env: &[(&str, &str)]) -> Bot {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_interview-bot"));
+    cmd.arg("--config")
+        .arg(config_path())
+        .arg("serve")
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_API_BASE", fake.base_url())
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("RUST_LOG", "info")
+        .env("INTERVIEW_BOT_GUILD_ID", GUILD.to_string())
+        .env("INTERVIEW_BOT_COOLDOWN_SECS", "0")
+        .env("INTERVIEW_BOT_LISTEN_CHANNELS", LISTEN.to_string())
+        .env_remove("DISCORD_TOKEN_FILE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn the bot");
+    let log = Arc::new(Mutex::new(String::new()));
+    for mut pipe in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let log = log.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 8192];
+            while let Ok(n) = pipe.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                log.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+    }
+    Bot { child, log }
+}
+
+/// Waits for the bot to register its commands in the guild and be ready for events.
+async fn registered(fake: &FakeDiscord, bot: &Bot) -> Value {
+    let path = format!("/api/v10/applications/{APP}/guilds/{GUILD}/commands");
+    let call = fake
+        .wait_for_call(WAIT, |c| c.method == "PUT" && c.path == path)
+        .await
+        .unwrap_or_else(|| panic!("no command registration; bot log:\n{}", bot.log()));
+    call.body
+}
+
+fn allowed_mentions_are_off(body: &Value) -> bool {
+    let am = body
+        .get("allowed_mentions")
+        .or_else(|| body["data"].get("allowed_mentions"));
+    am.is_some_and(|am| {
+        am["parse"].as_array().is_some_and(|p| p.is_empty())
+            && am.get("replied_user") != Some(&json!(true))
+    })
+}
+
+fn embed_text(body: &Value) -> String {
+    let embeds = body["data"]["embeds"]
+        .as_array()
+        .or_else(|| body["embeds"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    // Bold markers and escapes removed: what a person reads.
+    embeds
+        .iter()
+        .map(|e| {
+            format!(
+                "{}\n{}\n{}\n{}",
+                e["title"],
+                e["description"].as_str().unwrap_or(""),
+                e["fields"],
+                e["footer"]["text"]
+            )
+        })
+        .collect::<String>()
+        .replace("**", "")
+        .replace('\\', "")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_commands_mentions_and_listen_channels() {
+    let fake = FakeDiscord::start(Options::default()).await;
+    let bot = spawn(&fake, &[]).await;
+    let schema = registered(&fake, &bot).await;
+
+    // The registered schema: names, options, localizations.
+    let names: Vec<&str> = schema
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ask", "quote", "search", "topics", "about", "help"]);
+    for c in schema.as_array().unwrap() {
+        assert!(c["description_localizations"]["zh-TW"].is_string(), "{c}");
+        assert!(c["description_localizations"]["zh-CN"].is_string(), "{c}");
+    }
+    assert_eq!(schema[0]["options"][0]["name"], "question");
+    assert_eq!(schema[0]["options"][0]["max_length"], 300);
+
+    // /ask → a verbatim quote and its citation.
+    let id = fake.command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "零一萬物是不是把GPU賣給了阿里?"}]),
+        11,
+    );
+    let body = fake
+        .wait_for_callback(id, WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no /ask reply; log:\n{}", bot.log()));
+    assert_eq!(body["type"], 4);
+    let text = embed_text(&body);
+    assert!(text.contains("卡的事情我不知道是哪裡出來的"), "{text}");
+    assert!(text.contains("李開複, 《智能湧現》, 2025-01-07"), "{text}");
+    let description = body["data"]["embeds"][0]["description"].as_str().unwrap();
+    let corpus = corpus_text();
+    let plain = description
+        .trim_start_matches('「')
+        .trim_end_matches('」')
+        .replace('\\', "");
+    assert!(quote_is_verbatim(&plain, &corpus), "{plain}");
+    assert!(allowed_mentions_are_off(&body), "{body}");
+    assert_ne!(body["data"]["flags"], 64, "public by default");
+
+    // private:true → ephemeral.
+    let id = fake.command("ask", json!([{"name": "question", "type": 3, "value": "PopAi是什么产品?"}, {"name": "private", "type": 5, "value": true}]), 11);
+    let body = fake
+        .wait_for_callback(id, WAIT)
+        .await
+        .expect("private /ask");
+    assert_eq!(body["data"]["flags"], 64);
+
+    // An unanswerable /ask → the plain abstention with suggestions.
+    let id = fake.command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "零一萬物的估值是多少?"}]),
+        11,
+    );
+    let body = fake.wait_for_callback(id, WAIT).await.expect("abstention");
+    assert!(
+        embed_text(&body).contains("The interview doesn't cover that."),
+        "{body}"
+    );
+
+    // /quote autocomplete → choices within Discord's limits.
+    let id = fake.autocomplete("quote", "id", "卡", 11);
+    let body = fake
+        .wait_for_callback(id, WAIT)
+        .await
+        .expect("autocomplete reply");
+    assert_eq!(body["type"], 8);
+    let choices = body["data"]["choices"].as_array().unwrap();
+    assert!(!choices.is_empty() && choices.len() <= 25, "{body}");
+    assert!(choices
+        .iter()
+        .all(|c| c["name"].as_str().unwrap().chars().count() <= 100));
+    assert!(choices.iter().any(|c| c["value"] == "Q5"), "{body}");
+
+    // /quote, /topics, /about, /search, /help.
+    let id = fake.command(
+        "quote",
+        json!([{"name": "id", "type": 3, "value": "q5"}]),
+        11,
+    );
+    let body = fake.wait_for_callback(id, WAIT).await.expect("/quote");
+    assert!(
+        embed_text(&body).contains("卡的事情我不知道是哪裡出來的"),
+        "{body}"
+    );
+    let id = fake.command("topics", json!([]), 11);
+    let body = fake.wait_for_callback(id, WAIT).await.expect("/topics");
+    assert!(embed_text(&body).contains("七成收入來自B端"), "{body}");
+    let id = fake.command("about", json!([]), 11);
+    let body = fake.wait_for_callback(id, WAIT).await.expect("/about");
+    assert!(embed_text(&body).contains("never invents"), "{body}");
+    let id = fake.command(
+        "search",
+        json!([{"name": "keywords", "type": 3, "value": "To B"}]),
+        11,
+    );
+    let body = fake.wait_for_callback(id, WAIT).await.expect("/search");
+    assert!(embed_text(&body).contains("`Q"), "{body}");
+    let id = fake.command("help", json!([]), 11);
+    assert!(fake.wait_for_callback(id, WAIT).await.is_some(), "/help");
+
+    // A message from another bot is ignored; the mention after it gets the reply.
+    fake.message(CHAT, 77, true, &format!("<@{APP}> 零一綠洲是什麼?"), true);
+    let mention = fake.message(CHAT, 12, false, &format!("<@{APP}> 零一綠洲是什麼?"), true);
+    let body = fake
+        .wait_for_message(CHAT, WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no mention reply; log:\n{}", bot.log()));
+    assert_eq!(
+        body["message_reference"]["message_id"],
+        mention.to_string(),
+        "replies to the user, not the bot"
+    );
+    assert!(
+        body["content"].as_str().unwrap().contains("零一綠洲"),
+        "{body}"
+    );
+    assert!(allowed_mentions_are_off(&body), "{body}");
+
+    // A listen channel: an unanswerable question stays silent; the next one is answered.
+    fake.message(LISTEN, 13, false, "今天天氣怎麼樣?", false);
+    let asked = fake.message(LISTEN, 14, false, "后发劣势怎么弥补？", false);
+    let body = fake
+        .wait_for_message(LISTEN, WAIT)
+        .await
+        .expect("listen-channel answer");
+    assert_eq!(
+        body["message_reference"]["message_id"],
+        asked.to_string(),
+        "the unanswerable one got no reply"
+    );
+    assert!(
+        body["content"].as_str().unwrap().contains("300個銷售"),
+        "{body}"
+    );
+
+    // Hostile mentions in questions ping no one.
+    let hostile = "@everyone <@123> <@&456> 零一萬物賣卡了嗎?";
+    let id = fake.command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": hostile}]),
+        15,
+    );
+    fake.wait_for_callback(id, WAIT)
+        .await
+        .expect("hostile /ask");
+    fake.message(CHAT, 15, false, &format!("<@{APP}> {hostile}"), true);
+    let path = format!("/api/v10/channels/{CHAT}/messages");
+    let first_mention = mention.to_string();
+    fake.wait_for_call(WAIT, |c| {
+        c.path == path
+            && c.body["content"].as_str().is_some_and(|s| s.contains("卡"))
+            && c.body["message_reference"]["message_id"] != first_mention.as_str()
+    })
+    .await
+    .expect("hostile mention reply");
+    for c in fake.calls() {
+        if c.method != "GET"
+            && (c.body.get("content").is_some()
+                || c.body.get("data").is_some()
+                || c.body.get("embeds").is_some())
+            && !c.path.ends_with("/commands")
+        {
+            if c.body["type"] == 8 {
+                continue; // autocomplete choices carry no message
+            }
+            assert!(
+                allowed_mentions_are_off(&c.body),
+                "{} {} {}",
+                c.method,
+                c.path,
+                c.body
+            );
+        }
+    }
+    assert!(!bot.log().contains(TOKEN), "the token leaked into the log");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumes_after_a_dropped_connection_and_answers_once() {
+    let fake = FakeDiscord::start(Options::default()).await;
+    let bot = spawn(&fake, &[]).await;
+    registered(&fake, &bot).await;
+    let first = fake.command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "PopAi是什么产品?"}]),
+        21,
+    );
+    fake.wait_for_callback(first, WAIT)
+        .await
+        .expect("first answer");
+
+    fake.drop_connection();
+    let queued = fake.command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "零一綠洲是什麼?"}]),
+        21,
+    );
+    assert!(
+        fake.wait_for_sessions(Duration::from_secs(15), |_, resumes| resumes >= 1)
+            .await,
+        "no RESUME; log:\n{}",
+        bot.log()
+    );
+    fake.wait_for_callback(queued, WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no answer after resume; log:\n{}", bot.log()));
+    let last = fake.command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "后发劣势怎么弥补?"}]),
+        22,
+    );
+    fake.wait_for_callback(last, WAIT)
+        .await
+        .expect("answer after resume");
+    for id in [first, queued, last] {
+        let n = fake
+            .calls()
+            .iter()
+            .filter(|c| c.path.starts_with(&format!("/api/v10/interactions/{id}/")))
+            .count();
+        assert_eq!(n, 1, "interaction {id} answered {n} times");
+    }
+    assert_eq!(fake.sessions().0, 1, "resumed, not re-identified");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cooldown_answers_with_a_private_notice() {
+    let fake = FakeDiscord::start(Options::default()).await;
+    let bot = spawn(&fake, &[("INTERVIEW_BOT_COOLDOWN_SECS", "30")]).await;
+    registered(&fake, &bot).await;
+    let a = fake.command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "PopAi是什么产品?"}]),
+        31,
+    );
+    let first = fake.wait_for_callback(a, WAIT).await.expect("first");
+    assert!(embed_text(&first).contains("PopAi"));
+    let b = fake.command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "零一綠洲是什麼?"}]),
+        31,
+    );
+    let second = fake.wait_for_callback(b, WAIT).await.expect("second");
+    assert_eq!(second["data"]["flags"], 64, "{second}");
+    assert!(
+        second["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Please wait"),
+        "{second}"
+    );
+    let c = fake.command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "零一綠洲是什麼?"}]),
+        32,
+    );
+    let other = fake.wait_for_callback(c, WAIT).await.expect("another user");
+    assert!(
+        embed_text(&other).contains("零一綠洲"),
+        "other users are not held back"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_token_exits_non_zero() {
+    let fake = FakeDiscord::start(Options {
+        close_after_identify: Some(4004),
+        ..Options::default()
+    })
+    .await;
+    let mut bot = spawn(&fake, &[]).await;
+    let code = bot.exit_code(Duration::from_secs(20)).await;
+    assert!(
+        matches!(code, Some(c) if c != 0),
+        "exit {code:?}; log:\n{}",
+        bot.log()
+    );
+    assert!(
+        bot.log().contains("rejected the bot token"),
+        "{}",
+        bot.log()
+    );
+    assert!(!bot.log().contains(TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_registration_exits_non_zero() {
+    let fake = FakeDiscord::start(Options {
+        refuse_registration: true,
+        ..Options::default()
+    })
+    .await;
+    let mut bot = spawn(&fake, &[]).await;
+    let code = bot.exit_code(Duration::from_secs(20)).await;
+    assert!(
+        matches!(code, Some(c) if c != 0),
+        "exit {code:?}; log:\n{}",
+        bot.log()
+    );
+    assert!(
+        bot.log().contains("registering the slash commands failed"),
+        "{}",
+        bot.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_never_appears_even_at_trace_level() {
+    let fake = FakeDiscord::start(Options::default()).await;
+    let bot = spawn(&fake, &[("RUST_LOG", "trace")]).await;
+    registered(&fake, &bot).await;
+    let id = fake.command(
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "PopAi是什么产品?"}]),
+        41,
+    );
+    fake.wait_for_callback(id, WAIT).await.expect("answer");
+    let log = bot.log();
+    assert!(
+        log.contains("TRACE") || log.contains("trace"),
+        "trace logging was on"
+    );
+    assert!(!log.contains(TOKEN), "the token leaked at trace level");
+    assert!(
+        !log.contains("c2VjcmV0LXZhbHVl"),
+        "part of the token leaked"
+    );
+}
