@@ -312,9 +312,7 @@ async fn on_event(
         .content(content)
         .reference_message(m)
         .allowed_mentions(reply::no_mentions());
-    m.channel_id
-        .send_message(&fw.serenity_context.http, reply)
-        .await?;
+    send_retrying(&fw.serenity_context.http, m.channel_id, reply).await?;
     log_answer(
         if always { "mention" } else { "listen" },
         t,
@@ -322,6 +320,37 @@ async fn on_event(
         data.engine.corpus(),
     );
     Ok(())
+}
+
+/// Attempts at posting a message when Discord answers 429 (too many requests).
+const POST_ATTEMPTS: u32 = 3;
+
+/// Posts a message, waiting and trying again on 429 — safe, since Discord did not take the
+/// message. Any other failure (a 500 may have posted it) is not retried, so nothing is
+/// posted twice.
+async fn send_retrying(
+    http: &serenity::Http,
+    channel: serenity::ChannelId,
+    message: serenity::CreateMessage,
+) -> Result<(), Error> {
+    let mut attempt = 1;
+    loop {
+        match channel.send_message(http, message.clone()).await {
+            Ok(_) => return Ok(()),
+            Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)))
+                if r.status_code.as_u16() == 429 && attempt < POST_ATTEMPTS =>
+            {
+                tracing::warn!(
+                    attempt,
+                    channel = channel.get(),
+                    "rate limited by Discord; retrying"
+                );
+                tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {

@@ -12,23 +12,35 @@ use tokio::io::AsyncReadExt;
 use crate::fake_discord::{FakeDiscord, Options, APP, GUILD};
 use crate::support::{config_path, corpus_text, quote_is_verbatim};
 
-const TOKEN: &str = "fake-token.Zm9vYmFy.c2VjcmV0LXZhbHVl";
-const WAIT: Duration = Duration::from_secs(10);
+pub const TOKEN: &str = "fake-token.Zm9vYmFy.c2VjcmV0LXZhbHVl";
+pub const WAIT: Duration = Duration::from_secs(10);
 const LISTEN: u64 = 555;
-const CHAT: u64 = 556;
+pub const CHAT: u64 = 556;
 
-struct Bot {
-    child: tokio::process::Child,
+pub struct Bot {
+    pub child: tokio::process::Child,
     log: Arc<Mutex<String>>,
 }
 
 impl Bot {
-    fn log(&self) -> String {
+    pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 
+    /// Waits until the log holds `text`.
+    pub async fn wait_for_log(&self, text: &str, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            if self.log().contains(text) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+
     /// Waits for the process to end; its exit code, or `None` on timeout.
-    async fn exit_code(&mut self, timeout: Duration) -> Option<i32> {
+    pub async fn exit_code(&mut self, timeout: Duration) -> Option<i32> {
         match tokio::time::timeout(timeout, self.child.wait()).await {
             Ok(Ok(status)) => status.code(),
             _ => None,
@@ -36,7 +48,7 @@ impl Bot {
     }
 }
 
-async fn spawn(fake: &FakeDiscord, env: &[(&str, &str)]) -> Bot {
+pub async fn spawn(fake: &FakeDiscord, env: &[(&str, &str)]) -> Bot {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_interview-bot"));
     cmd.arg("--config")
         .arg(config_path())
@@ -79,16 +91,21 @@ async fn spawn(fake: &FakeDiscord, env: &[(&str, &str)]) -> Bot {
 }
 
 /// Waits for the bot to register its commands in the guild and be ready for events.
-async fn registered(fake: &FakeDiscord, bot: &Bot) -> Value {
+pub async fn registered(fake: &FakeDiscord, bot: &Bot) -> Value {
+    registered_within(fake, bot, WAIT).await
+}
+
+/// [`registered`], waiting at most `timeout`.
+pub async fn registered_within(fake: &FakeDiscord, bot: &Bot, timeout: Duration) -> Value {
     let path = format!("/api/v10/applications/{APP}/guilds/{GUILD}/commands");
     let call = fake
-        .wait_for_call(WAIT, |c| c.method == "PUT" && c.path == path)
+        .wait_for_call(timeout, |c| c.method == "PUT" && c.path == path)
         .await
         .unwrap_or_else(|| panic!("no command registration; bot log:\n{}", bot.log()));
     call.body
 }
 
-fn allowed_mentions_are_off(body: &Value) -> bool {
+pub fn allowed_mentions_are_off(body: &Value) -> bool {
     let am = body
         .get("allowed_mentions")
         .or_else(|| body["data"].get("allowed_mentions"));
@@ -98,7 +115,7 @@ fn allowed_mentions_are_off(body: &Value) -> bool {
     })
 }
 
-fn embed_text(body: &Value) -> String {
+pub fn embed_text(body: &Value) -> String {
     let embeds = body["data"]["embeds"]
         .as_array()
         .or_else(|| body["embeds"].as_array())

@@ -35,6 +35,18 @@ pub struct Options {
     pub refuse_registration: bool,
     /// Close the gateway with this code right after IDENTIFY (4004: bad token).
     pub close_after_identify: Option<u16>,
+    /// Heartbeat interval announced in HELLO, ms (default 41250, as Discord).
+    pub heartbeat_interval_ms: Option<u64>,
+    /// Drop this many gateway connections right after they are accepted.
+    pub refuse_connections: usize,
+}
+
+/// An injected REST failure: the next call whose path contains `path` gets `status`.
+#[derive(Debug, Clone)]
+struct Fault {
+    path: String,
+    status: u16,
+    retry_after: Option<f64>,
 }
 
 /// A REST call the bot made.
@@ -69,6 +81,12 @@ struct State {
     next_id: u64,
     identifies: usize,
     resumes: usize,
+    connections: usize,
+    /// Whether heartbeats are acknowledged.
+    no_acks: bool,
+    /// The session can no longer be resumed (after 4007, 4009 or op 9 `false`).
+    session_lost: bool,
+    faults: Vec<Fault>,
 }
 
 struct Shared {
@@ -189,9 +207,43 @@ impl FakeDiscord {
         self.control(Control::Drop);
     }
 
-    /// Closes the gateway with `code`.
+    /// Closes the gateway with `code`; after 4007 or 4009 the session cannot be resumed.
     pub fn close_with(&self, code: u16) {
+        if matches!(code, 4007 | 4009) {
+            self.shared.state.lock().unwrap().session_lost = true;
+        }
         self.control(Control::Close(code));
+    }
+
+    /// Sends a raw gateway frame on the live connection (op 7 reconnect, op 9 invalid session).
+    pub fn send_op(&self, op: u8, d: Value) {
+        let mut st = self.shared.state.lock().unwrap();
+        if op == 9 && d == json!(false) {
+            st.session_lost = true;
+        }
+        if let Some((_, tx)) = &st.conn {
+            let _ = tx.send(Control::Send(json!({"op": op, "d": d})));
+        }
+    }
+
+    /// Stops (or resumes) acknowledging heartbeats.
+    pub fn set_heartbeat_acks(&self, on: bool) {
+        self.shared.state.lock().unwrap().no_acks = !on;
+    }
+
+    /// The next REST call whose path contains `path` fails with `status` (and, for 429, a
+    /// `retry_after` in seconds).
+    pub fn fail_next(&self, path: &str, status: u16, retry_after: Option<f64>) {
+        self.shared.state.lock().unwrap().faults.push(Fault {
+            path: path.to_string(),
+            status,
+            retry_after,
+        });
+    }
+
+    /// Gateway connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.shared.state.lock().unwrap().connections
     }
 
     fn control(&self, c: Control) {
@@ -351,6 +403,28 @@ fn handle_rest(s: &Shared, method: Method, uri: Uri, body: Bytes) -> axum::respo
         });
     }
     s.changed.notify_waiters();
+    let fault = {
+        let mut st = s.state.lock().unwrap();
+        let at = st.faults.iter().position(|f| path.contains(&f.path));
+        at.map(|i| st.faults.remove(i))
+    };
+    if let Some(f) = fault {
+        let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut body = json!({"message": "injected failure", "code": 0});
+        if let Some(after) = f.retry_after {
+            body["retry_after"] = json!(after);
+            body["global"] = json!(false);
+            let mut r = (status, axum::Json(body)).into_response();
+            r.headers_mut().insert(
+                "retry-after",
+                format!("{}", after.ceil() as u64).parse().unwrap(),
+            );
+            r.headers_mut()
+                .insert("x-ratelimit-scope", "user".parse().unwrap());
+            return r;
+        }
+        return (status, axum::Json(body)).into_response();
+    }
     let ok = |v: Value| (StatusCode::OK, axum::Json(v)).into_response();
     let p = path.trim_start_matches("/api/v10");
     if p == "/gateway" {
@@ -426,9 +500,14 @@ async fn connection(s: Arc<Shared>, stream: tokio::net::TcpStream) {
     let me = {
         let mut st = s.state.lock().unwrap();
         st.next_conn += 1;
+        st.connections += 1;
         st.next_conn
     };
-    let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}});
+    if me as usize <= s.opts.refuse_connections {
+        return;
+    }
+    let interval = s.opts.heartbeat_interval_ms.unwrap_or(41_250);
+    let hello = json!({"op": 10, "d": {"heartbeat_interval": interval}});
     if ws.send(Message::text(hello.to_string())).await.is_err() {
         return;
     }
@@ -487,6 +566,7 @@ fn on_frame(
     let mut st = s.state.lock().unwrap();
     st.frames.push(frame.clone());
     match frame["op"].as_u64() {
+        Some(1) if st.no_acks => Vec::new(),
         Some(1) => vec![Control::Send(json!({"op": 11}))],
         Some(2) => {
             st.identifies += 1;
@@ -495,6 +575,7 @@ fn on_frame(
             }
             st.seq = 1;
             st.sent.clear();
+            st.session_lost = false;
             st.conn = Some((me, tx.clone()));
             let ready = json!({"op": 0, "t": "READY", "s": 1, "d": {
                 "v": 10,
@@ -509,6 +590,10 @@ fn on_frame(
             st.ready = true;
             out.extend(flush(&mut st));
             out
+        }
+        Some(6) if st.session_lost => {
+            // As Discord: a session that cannot be resumed gets "invalid session, start anew".
+            vec![Control::Send(json!({"op": 9, "d": false}))]
         }
         Some(6) => {
             st.resumes += 1;

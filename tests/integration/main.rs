@@ -4,6 +4,7 @@
 mod cli;
 mod discord;
 mod fake_discord;
+mod faults;
 mod properties;
 mod quality;
 mod snapshots;
