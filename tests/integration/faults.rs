@@ -14,6 +14,9 @@ use crate::fake_discord::{FakeDiscord, Options, APP};
 /// Slow faults (a full re-IDENTIFY takes about 5 s in serenity) get this long.
 const SLOW: Duration = Duration::from_secs(25);
 
+/// A named way of upsetting the connection.
+type Fault = (&'static str, fn(&FakeDiscord));
+
 fn ask(q: &str) -> Value {
     json!([{"name": "question", "type": 3, "value": q}])
 }
@@ -41,18 +44,14 @@ async fn resumable_faults_resume_and_answer_once() {
     let bot = spawn(&fake, &[]).await;
     registered(&fake, &bot).await;
     let mut ids = vec![answered_once(&fake, &bot, "PopAi是什么产品?", "before").await];
-    let faults: [(&str, Box<dyn Fn(&FakeDiscord)>); 5] = [
-        ("close 1000", Box::new(|f: &FakeDiscord| f.close_with(1000))),
-        ("close 4000", Box::new(|f: &FakeDiscord| f.close_with(4000))),
-        ("TCP drop", Box::new(|f: &FakeDiscord| f.drop_connection())),
-        (
-            "op 7",
-            Box::new(|f: &FakeDiscord| f.send_op(7, Value::Null)),
-        ),
-        (
-            "op 9 resumable",
-            Box::new(|f: &FakeDiscord| f.send_op(9, json!(true))),
-        ),
+    let faults: [Fault; 5] = [
+        ("close 1000", |f: &FakeDiscord| f.close_with(1000)),
+        ("close 4000", |f: &FakeDiscord| f.close_with(4000)),
+        ("TCP drop", |f: &FakeDiscord| f.drop_connection()),
+        ("op 7", |f: &FakeDiscord| f.send_op(7, Value::Null)),
+        ("op 9 resumable", |f: &FakeDiscord| {
+            f.send_op(9, json!(true))
+        }),
     ];
     for (i, (what, fault)) in faults.iter().enumerate() {
         fault(&fake);
@@ -84,13 +83,12 @@ async fn non_resumable_faults_reidentify_and_answer() {
     let fake = FakeDiscord::start(Options::default()).await;
     let bot = spawn(&fake, &[]).await;
     registered(&fake, &bot).await;
-    let faults: [(&str, Box<dyn Fn(&FakeDiscord)>); 3] = [
-        ("close 4007", Box::new(|f: &FakeDiscord| f.close_with(4007))),
-        ("close 4009", Box::new(|f: &FakeDiscord| f.close_with(4009))),
-        (
-            "op 9 not resumable",
-            Box::new(|f: &FakeDiscord| f.send_op(9, json!(false))),
-        ),
+    let faults: [Fault; 3] = [
+        ("close 4007", |f: &FakeDiscord| f.close_with(4007)),
+        ("close 4009", |f: &FakeDiscord| f.close_with(4009)),
+        ("op 9 not resumable", |f: &FakeDiscord| {
+            f.send_op(9, json!(false))
+        }),
     ];
     let mut ids = Vec::new();
     for (i, (what, fault)) in faults.iter().enumerate() {
