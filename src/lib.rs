@@ -19,6 +19,7 @@ pub mod eval;
 pub mod expand;
 pub mod glossary;
 pub mod index;
+pub mod library;
 pub mod quote;
 pub mod render;
 

@@ -270,7 +270,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .ok()
                     .filter(|b| !b.is_empty()),
             };
-            discord::serve(engine, config.discord.clone(), connection)?;
+            let library = interview_bot::library::Library::new(engine, config.clone());
+            discord::serve(library, config.discord.clone(), connection)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Glossary { .. } | Command::Bench { .. } => {

@@ -37,16 +37,16 @@ pub async fn ask(
         return Ok(());
     }
     let t = Instant::now();
-    let data = ctx.data();
-    let answer = data.engine.ask(&question);
-    let embed = render::embed(&answer, data.engine.corpus());
+    let engine = ctx.data().engine();
+    let answer = engine.ask(&question);
+    let embed = render::embed(&answer, engine.corpus());
     ctx.send(reply(&[embed], private.unwrap_or(false))).await?;
-    super::log_answer("ask", t, &answer, data.engine.corpus());
+    super::log_answer("ask", t, &answer, engine.corpus());
     Ok(())
 }
 
 async fn complete_id(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let engine = &ctx.data().engine;
+    let engine = ctx.data().engine();
     let corpus = engine.corpus();
     let choices = engine
         .complete(partial, MAX_CHOICES)
@@ -79,7 +79,7 @@ pub async fn quote(
     #[description_localized("zh-CN", "只有你看得到回复")]
     private: Option<bool>,
 ) -> Result<(), Error> {
-    let engine = &ctx.data().engine;
+    let engine = ctx.data().engine();
     let corpus = engine.corpus();
     // An id, or else the first passage whose question holds what was typed.
     let found = corpus
@@ -121,7 +121,7 @@ pub async fn search(
     if !super::take_cooldown(ctx).await? {
         return Ok(());
     }
-    let engine = &ctx.data().engine;
+    let engine = ctx.data().engine();
     let hits = engine.search(&keywords, 10);
     let embed = render::search(&keywords, &hits, engine.corpus());
     ctx.send(reply(&[embed], private.unwrap_or(false))).await?;
@@ -135,7 +135,7 @@ pub async fn search(
     description_localized("zh-CN", "列出访谈的章节与问题编号")
 )]
 pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
-    let embeds = render::topics(ctx.data().engine.corpus());
+    let embeds = render::topics(ctx.data().engine().corpus());
     for e in embeds {
         ctx.send(reply(&[e], false)).await?;
     }
@@ -149,7 +149,7 @@ pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
     description_localized("zh-CN", "关于本机器人:来源、语料与回答方式")
 )]
 pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
-    let embed = render::about(ctx.data().engine.corpus(), env!("CARGO_PKG_VERSION"));
+    let embed = render::about(ctx.data().engine().corpus(), env!("CARGO_PKG_VERSION"));
     ctx.send(reply(&[embed], false)).await?;
     Ok(())
 }
@@ -181,7 +181,63 @@ pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
+/// Reload the interview files (admins: Manage Server, or owners from the config).
+#[poise::command(
+    slash_command,
+    description_localized("zh-TW", "重新載入訪談檔案(管理員)"),
+    description_localized("zh-CN", "重新加载访谈文件(管理员)")
+)]
+pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
+    let data = ctx.data();
+    let owner = data.config.owner_ids.contains(&ctx.author().id.get());
+    let manager = ctx
+        .author_member()
+        .await
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.manage_guild());
+    if !owner && !manager {
+        ctx.send(notice(
+            "Only server managers can reload. 只有伺服器管理員可以重新載入。",
+        ))
+        .await?;
+        return Ok(());
+    }
+    let library = data.library.clone();
+    let outcome = tokio::task::spawn_blocking(move || library.reload()).await?;
+    let text = match outcome {
+        Ok(r) => {
+            tracing::info!(
+                documents = r.documents,
+                passages = r.passages,
+                ms = r.millis as u64,
+                "reloaded"
+            );
+            format!(
+                "Reloaded: {} interview(s), {} passages, in {} ms.",
+                r.documents, r.passages, r.millis
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "reload failed");
+            format!(
+                "Reload failed: {}",
+                render::escape(&shorten(&e.to_string(), 1500))
+            )
+        }
+    };
+    ctx.send(notice(&text)).await?;
+    Ok(())
+}
+
 /// Every command, in the order Discord lists them.
 pub fn all() -> Vec<poise::Command<super::Data, Error>> {
-    vec![ask(), quote(), search(), topics(), about(), help()]
+    vec![
+        ask(),
+        quote(),
+        search(),
+        topics(),
+        about(),
+        help(),
+        reload(),
+    ]
 }

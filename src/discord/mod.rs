@@ -21,6 +21,7 @@ use crate::answer::Answer;
 use crate::config::DiscordConfig;
 use crate::corpus::Corpus;
 use crate::engine::Engine;
+use crate::library::Library;
 use cooldown::Cooldowns;
 use trigger::{trigger, Incoming, Trigger};
 
@@ -31,6 +32,13 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 
 /// The Discord bot token. It has no `Display`, and its `Debug` hides it.
 pub struct Token(String);
+
+impl Data {
+    /// A snapshot of the engine: use one per request.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.library.engine()
+    }
+}
 
 impl Token {
     /// Wraps a token read from the environment or a file (surrounding whitespace removed).
@@ -58,8 +66,8 @@ pub struct Connection {
 
 /// What every handler can reach.
 pub struct Data {
-    /// The answering engine.
-    pub engine: Arc<Engine>,
+    /// The engine in service (hot-swappable).
+    pub library: Arc<Library>,
     /// Discord settings.
     pub config: DiscordConfig,
     cooldowns: Mutex<Cooldowns>,
@@ -81,7 +89,7 @@ pub enum ServeError {
 
 /// Serves Discord until SIGINT/SIGTERM, a fatal start-up error, or a rejected token.
 pub fn serve(
-    engine: Engine,
+    library: Library,
     config: DiscordConfig,
     connection: Connection,
 ) -> Result<(), ServeError> {
@@ -90,7 +98,7 @@ pub fn serve(
         .enable_all()
         .build()
         .map_err(|e| ServeError::Client(e.to_string()))?;
-    runtime.block_on(run(Arc::new(engine), config, connection))
+    runtime.block_on(run(Arc::new(library), config, connection))
 }
 
 /// The gateway intents the bot needs: guild and direct messages to see mentions (Discord
@@ -106,13 +114,14 @@ pub fn intents(config: &DiscordConfig) -> serenity::GatewayIntents {
 }
 
 async fn run(
-    engine: Arc<Engine>,
+    library: Arc<Library>,
     config: DiscordConfig,
     connection: Connection,
 ) -> Result<(), ServeError> {
     let fatal: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let hup_library = library.clone();
     let data = Data {
-        engine,
+        library,
         cooldowns: Mutex::new(Cooldowns::new(Duration::from_secs(config.cooldown_secs))),
         config: config.clone(),
     };
@@ -167,6 +176,27 @@ async fn run(
         .framework(framework)
         .await
         .map_err(|e| ServeError::Client(redact(&e.to_string(), &connection.token)))?;
+
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let library = hup_library.clone();
+            match tokio::task::spawn_blocking(move || library.reload()).await {
+                Ok(Ok(r)) => tracing::info!(
+                    documents = r.documents,
+                    passages = r.passages,
+                    ms = r.millis as u64,
+                    "reloaded on SIGHUP"
+                ),
+                Ok(Err(e)) => tracing::error!(error = %e, "reload on SIGHUP failed"),
+                Err(e) => tracing::error!(error = %e, "reload task failed"),
+            }
+        }
+    });
 
     let shards = client.shard_manager.clone();
     tokio::spawn(async move {
@@ -302,12 +332,13 @@ async fn on_event(
         return Ok(());
     }
     let t = Instant::now();
-    let answer = data.engine.ask(&question);
+    let engine = data.engine();
+    let answer = engine.ask(&question);
     if !always && !answer.is_found() {
-        log_answer("listen", t, &answer, data.engine.corpus());
+        log_answer("listen", t, &answer, engine.corpus());
         return Ok(());
     }
-    let content = crate::render::discord::message(&answer, data.engine.corpus());
+    let content = crate::render::discord::message(&answer, engine.corpus());
     let reply = serenity::CreateMessage::new()
         .content(content)
         .reference_message(m)
@@ -317,7 +348,7 @@ async fn on_event(
         if always { "mention" } else { "listen" },
         t,
         &answer,
-        data.engine.corpus(),
+        engine.corpus(),
     );
     Ok(())
 }
@@ -416,7 +447,10 @@ mod tests {
             .map(|c| serde_json::to_value(c).unwrap())
             .collect();
         let names: Vec<&str> = json.iter().map(|c| c["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["ask", "quote", "search", "topics", "about", "help"]);
+        assert_eq!(
+            names,
+            ["ask", "quote", "search", "topics", "about", "help", "reload"]
+        );
         for c in &json {
             let d = c["description"].as_str().unwrap();
             assert!(!d.is_empty() && d.chars().count() <= 100, "{c}");

@@ -151,7 +151,10 @@ async fn slash_commands_mentions_and_listen_channels() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["ask", "quote", "search", "topics", "about", "help"]);
+    assert_eq!(
+        names,
+        ["ask", "quote", "search", "topics", "about", "help", "reload"]
+    );
     for c in schema.as_array().unwrap() {
         assert!(c["description_localizations"]["zh-TW"].is_string(), "{c}");
         assert!(c["description_localizations"]["zh-CN"].is_string(), "{c}");

@@ -58,6 +58,8 @@ pub struct Call {
     pub path: String,
     /// JSON body, or null.
     pub body: Value,
+    /// When the fake received it.
+    pub at: std::time::Instant,
 }
 
 enum Control {
@@ -169,6 +171,21 @@ impl FakeDiscord {
         id
     }
 
+    /// A slash command from a member with only these permissions (a decimal bit set).
+    pub fn command_with_permissions(
+        &self,
+        name: &str,
+        options: Value,
+        user: u64,
+        permissions: &str,
+    ) -> u64 {
+        let id = self.next_id();
+        let mut i = interaction(id, 2, name, options, user);
+        i["member"]["permissions"] = json!(permissions);
+        self.dispatch("INTERACTION_CREATE", i);
+        id
+    }
+
     /// An autocomplete request for `option` of `name` with `partial` typed.
     pub fn autocomplete(&self, name: &str, option: &str, partial: &str, user: u64) -> u64 {
         let id = self.next_id();
@@ -252,6 +269,16 @@ impl FakeDiscord {
             let _ = tx.send(c);
         }
         st.ready = false;
+    }
+
+    /// How many REST calls so far.
+    pub fn call_count(&self) -> usize {
+        self.shared.state.lock().unwrap().calls.len()
+    }
+
+    /// REST calls from index `from` on.
+    pub fn calls_since(&self, from: usize) -> Vec<Call> {
+        self.shared.state.lock().unwrap().calls[from..].to_vec()
     }
 
     /// Every REST call so far.
@@ -400,6 +427,7 @@ fn handle_rest(s: &Shared, method: Method, uri: Uri, body: Bytes) -> axum::respo
             method: method.to_string(),
             path: path.clone(),
             body: body.clone(),
+            at: std::time::Instant::now(),
         });
     }
     s.changed.notify_waiters();
