@@ -33,6 +33,12 @@ pub struct Figures {
     pub query_max_us: f64,
     /// Peak resident memory of the process, MiB.
     pub rss_mib: f64,
+    /// With `--scale`: seconds to build the engine for the synthetic library.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_s: Option<f64>,
+    /// With `--scale`: bytes of the search index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_bytes: Option<u64>,
 }
 
 /// Loads the engine from `config` and times `questions`, repeated to at least `min_total`.
@@ -81,6 +87,8 @@ pub fn time_questions(
         query_p99_us: pct(0.99),
         query_max_us: times.last().copied().unwrap_or(0.0),
         rss_mib: peak_rss_mib(),
+        build_s: None,
+        index_bytes: None,
     }
 }
 
@@ -154,6 +162,13 @@ impl std::fmt::Display for Figures {
         writeln!(f, "latency p50   {:.1} µs", self.query_p50_us)?;
         writeln!(f, "latency p99   {:.1} µs", self.query_p99_us)?;
         writeln!(f, "latency max   {:.1} µs", self.query_max_us)?;
-        write!(f, "peak RSS      {:.1} MiB", self.rss_mib)
+        write!(f, "peak RSS      {:.1} MiB", self.rss_mib)?;
+        if let Some(b) = self.build_s {
+            write!(f, "\nbuild         {b:.2} s")?;
+        }
+        if let Some(b) = self.index_bytes {
+            write!(f, "\nindex         {:.1} MiB", b as f64 / 1_048_576.0)?;
+        }
+        Ok(())
     }
 }

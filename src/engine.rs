@@ -197,6 +197,11 @@ impl Engine {
         &self.analyzer
     }
 
+    /// Bytes the search index takes.
+    pub fn index_bytes(&self) -> u64 {
+        self.index.size_bytes()
+    }
+
     /// The answer settings.
     pub fn settings(&self) -> &AnswerConfig {
         &self.settings

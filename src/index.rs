@@ -246,6 +246,14 @@ impl SearchIndex {
         Ok(out)
     }
 
+    /// Bytes the index takes (all segments, all files).
+    pub fn size_bytes(&self) -> u64 {
+        self.reader
+            .searcher()
+            .space_usage()
+            .map_or(0, |u| u.total().get_bytes())
+    }
+
     /// The underlying tantivy index (for tests and benchmarks).
     pub fn tantivy(&self) -> &Index {
         &self.index

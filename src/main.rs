@@ -300,7 +300,10 @@ fn bench_command(
             let t = std::time::Instant::now();
             let engine = Engine::with_corpus(config, library)?;
             let build_ms = t.elapsed().as_secs_f64() * 1e3;
-            interview_bot::bench::time_questions(&engine, &questions, 2_000, build_ms)
+            let mut f = interview_bot::bench::time_questions(&engine, &questions, 2_000, build_ms);
+            f.build_s = Some(build_ms / 1e3);
+            f.index_bytes = Some(engine.index_bytes());
+            f
         }
     };
     if as_json {
