@@ -375,6 +375,41 @@ mod tests {
         }
     }
 
+    fn within_limits(e: &Embed) -> bool {
+        e.title.chars().count() <= MAX_TITLE
+            && e.description.chars().count() <= MAX_DESCRIPTION
+            && e.footer.chars().count() <= MAX_FOOTER
+            && e.fields.len() <= 25
+            && e.fields.iter().all(|(a, b)| {
+                a.chars().count() <= MAX_FIELD_NAME && b.chars().count() <= MAX_FIELD_VALUE
+            })
+            && e.total_chars() <= MAX_EMBED_TOTAL
+    }
+
+    #[test]
+    fn every_passage_topics_and_about_fit_discord() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut corpus = Corpus::load_dir(&dir).unwrap();
+        // A passage far longer than any real one, to force pages.
+        let mut long = corpus.passages[0].clone();
+        long.text = "很長的段落。".repeat(2000);
+        long.answer = long.text.clone();
+        corpus.passages.push(long);
+        for i in 0..corpus.passages.len() {
+            let pages = passage_pages(&corpus, i);
+            assert!(pages.iter().all(within_limits), "{i}");
+            let text: String = pages.iter().map(|p| p.description.clone()).collect();
+            assert_eq!(
+                text,
+                escape(&corpus.passages[i].text),
+                "pages keep the whole passage"
+            );
+        }
+        assert!(passage_pages(&corpus, corpus.passages.len() - 1).len() > 1);
+        assert!(topics(&corpus).iter().all(within_limits));
+        assert!(within_limits(&about(&corpus, "0.1.0")));
+    }
+
     #[test]
     fn split_text_keeps_every_character() {
         let text = format!("{}。\n\n{}", "甲".repeat(50), "乙".repeat(120));
