@@ -32,7 +32,7 @@ use crate::quote::{self, Needles};
 /// Candidates fetched from the index before re-ranking.
 const CANDIDATES: usize = 16;
 /// Weight of coverage in the final score.
-const COVERAGE_WEIGHT: f32 = 0.4;
+const COVERAGE_WEIGHT: f32 = 0.5;
 /// Weight of bigram coverage (a proxy for the question's words standing together) in the
 /// final score; the rest is normalized BM25.
 const BIGRAM_COVERAGE_WEIGHT: f32 = 0.3;

@@ -118,8 +118,6 @@ impl Expander {
                     for t in analyzer.words(zh) {
                         push_alt(&mut alternatives, t.text, TRANSLATION_WEIGHT);
                     }
-                    plan.bigrams
-                        .extend(analyzer.bigrams(zh).into_iter().map(|t| t.text));
                 }
                 // The English word itself may occur in the corpus too (`offer`, `teacher`).
                 for (w, _) in span {
