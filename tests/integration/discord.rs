@@ -425,7 +425,7 @@ async fn rejected_token_exits_non_zero() {
         bot.log()
     );
     assert!(
-        bot.log().contains("rejected the bot token"),
+        bot.wait_for_log("rejected the bot token", WAIT).await,
         "{}",
         bot.log()
     );
@@ -447,7 +447,8 @@ async fn refused_registration_exits_non_zero() {
         bot.log()
     );
     assert!(
-        bot.log().contains("registering the slash commands failed"),
+        bot.wait_for_log("registering the slash commands failed", WAIT)
+            .await,
         "{}",
         bot.log()
     );
@@ -456,7 +457,7 @@ async fn refused_registration_exits_non_zero() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_never_appears_even_at_trace_level() {
     let fake = FakeDiscord::start(Options::default()).await;
-    let bot = spawn(&fake, &[("RUST_LOG", "trace")]).await;
+    let mut bot = spawn(&fake, &[("RUST_LOG", "trace")]).await;
     registered(&fake, &bot).await;
     let id = fake.command(
         "ask",
@@ -464,6 +465,15 @@ async fn token_never_appears_even_at_trace_level() {
         41,
     );
     fake.wait_for_callback(id, WAIT).await.expect("answer");
+    // Stop the bot and read everything it wrote, shutdown included.
+    let pid = bot.child.id().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(bot.exit_code(WAIT).await, Some(0));
+    assert!(bot.wait_for_log("shutting down", WAIT).await);
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let log = bot.log();
     assert!(
         log.contains("TRACE") || log.contains("trace"),

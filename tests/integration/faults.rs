@@ -195,7 +195,10 @@ async fn rest_failures_are_survived_without_double_posts() {
         "one refused attempt, one retry that went through; log:\n{}",
         bot.log()
     );
-    assert!(bot.log().contains("rate limited by Discord; retrying"));
+    assert!(
+        bot.wait_for_log("rate limited by Discord; retrying", WAIT)
+            .await
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

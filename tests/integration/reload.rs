@@ -81,7 +81,11 @@ async fn reload_swaps_the_corpus_and_survives_a_broken_one() {
         failed.contains("Reload failed") && failed.contains("broken.md:1"),
         "{failed}"
     );
-    assert!(bot.log().contains("reload failed"));
+    assert!(
+        bot.wait_for_log("reload failed", WAIT).await,
+        "log:\n{}",
+        bot.log()
+    );
     let id = fake.command(
         "ask",
         json!([{"name": "question", "type": 3, "value": "量子計算機什麼時候普及?"}]),
