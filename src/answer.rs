@@ -32,6 +32,16 @@ pub struct Quote {
 impl Quote {
     /// The quote as plain text with `…` where text was cut.
     pub fn plain(&self) -> String {
+        self.render(str::to_string, str::to_string)
+    }
+
+    /// The quote with `…` at cuts, verbatim text passed through `text` and matched terms
+    /// through `matched` (escaping, bold, colour: each renderer decides).
+    pub fn render(
+        &self,
+        text: impl Fn(&str) -> String,
+        matched: impl Fn(&str) -> String,
+    ) -> String {
         let mut s = String::new();
         if self.cut_before {
             s.push('…');
@@ -40,7 +50,13 @@ impl Quote {
             if i > 0 {
                 s.push('…');
             }
-            s.push_str(&f.text);
+            let mut at = 0;
+            for r in &f.highlights {
+                s.push_str(&text(&f.text[at..r.start]));
+                s.push_str(&matched(&f.text[r.clone()]));
+                at = r.end;
+            }
+            s.push_str(&text(&f.text[at..]));
         }
         if self.cut_after {
             s.push('…');

@@ -152,42 +152,6 @@ impl SearchIndex {
         self.passages == 0
     }
 
-    /// In how many passages a word term occurs (question or answer).
-    pub fn doc_freq(&self, word: &str) -> u64 {
-        let s = self.reader.searcher();
-        let q = s
-            .doc_freq(&Term::from_field_text(self.fields.q_words, word))
-            .unwrap_or(0);
-        let a = s
-            .doc_freq(&Term::from_field_text(self.fields.a_words, word))
-            .unwrap_or(0);
-        q.max(a)
-    }
-
-    /// In how many passages a bigram term occurs (question or answer).
-    pub fn bigram_doc_freq(&self, bigram: &str) -> u64 {
-        let s = self.reader.searcher();
-        let q = s
-            .doc_freq(&Term::from_field_text(self.fields.q_bigrams, bigram))
-            .unwrap_or(0);
-        let a = s
-            .doc_freq(&Term::from_field_text(self.fields.a_bigrams, bigram))
-            .unwrap_or(0);
-        q.max(a)
-    }
-
-    /// BM25 inverse document frequency of a word over passages, with df = 0 allowed.
-    pub fn idf(&self, word: &str) -> f32 {
-        self.idf_of_df(self.doc_freq(word))
-    }
-
-    /// BM25 inverse document frequency for a given document frequency.
-    pub fn idf_of_df(&self, df: u64) -> f32 {
-        let n = self.passages as f32;
-        let df = df as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
-    }
-
     /// The best `limit` passages for `plan`: (passage index, BM25 score), best first.
     /// Only words for which `word_exists` and bigrams for which `bigram_exists` holds are
     /// asked (the others cannot match; leaving them out saves their weight computations).

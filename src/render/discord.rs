@@ -47,28 +47,7 @@ pub fn escape(s: &str) -> String {
 
 /// The quote in Discord markdown: escaped, matched terms in bold, `…` at cuts.
 pub fn quote(q: &Quote) -> String {
-    let mut s = String::new();
-    if q.cut_before {
-        s.push('…');
-    }
-    for (i, f) in q.fragments.iter().enumerate() {
-        if i > 0 {
-            s.push('…');
-        }
-        let mut at = 0;
-        for r in &f.highlights {
-            s.push_str(&escape(&f.text[at..r.start]));
-            s.push_str("**");
-            s.push_str(&escape(&f.text[r.clone()]));
-            s.push_str("**");
-            at = r.end;
-        }
-        s.push_str(&escape(&f.text[at..]));
-    }
-    if q.cut_after {
-        s.push('…');
-    }
-    s
+    q.render(escape, |m| format!("**{}**", escape(m)))
 }
 
 /// A platform-neutral embed; the Discord front end maps it onto the library's builder.

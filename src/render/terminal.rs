@@ -78,32 +78,11 @@ fn dim(s: &str, colour: bool) -> String {
 
 /// The quote with `…` at cuts, emphasis only when `colour`.
 pub fn quote(q: &Quote, colour: bool) -> String {
-    let mut s = String::new();
-    if q.cut_before {
-        s.push('…');
+    if colour {
+        q.render(str::to_string, |m| format!("{BOLD}{m}{RESET}"))
+    } else {
+        q.plain()
     }
-    for (i, f) in q.fragments.iter().enumerate() {
-        if i > 0 {
-            s.push('…');
-        }
-        if colour {
-            let mut at = 0;
-            for r in &f.highlights {
-                s.push_str(&f.text[at..r.start]);
-                s.push_str(BOLD);
-                s.push_str(&f.text[r.clone()]);
-                s.push_str(RESET);
-                at = r.end;
-            }
-            s.push_str(&f.text[at..]);
-        } else {
-            s.push_str(&f.text);
-        }
-    }
-    if q.cut_after {
-        s.push('…');
-    }
-    s
 }
 
 /// A whole passage with its citation (`quote ID`).
