@@ -3,7 +3,7 @@ The slash commands. Each is a few lines that call the engine and a renderer; the
 of each command is its help text in Discord.
 */
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 
@@ -14,6 +14,10 @@ use crate::render::{label, shorten};
 
 /// Autocomplete choices: at most 25, each at most 100 characters.
 const MAX_CHOICES: usize = 25;
+
+/// How long `/reload` may take before it acknowledges the interaction first (Discord
+/// drops interactions not acknowledged within 3 s).
+const RELOAD_REPLY_WITHIN: Duration = Duration::from_secs(2);
 
 /// Ask the interview a question; get the interviewee's exact words, cited.
 #[poise::command(
@@ -79,6 +83,7 @@ pub async fn quote(
     #[description_localized("zh-CN", "只有你看得到回复")]
     private: Option<bool>,
 ) -> Result<(), Error> {
+    let t = Instant::now();
     let engine = ctx.data().engine();
     let corpus = engine.corpus();
     // An id, or else the first passage whose question holds what was typed.
@@ -91,12 +96,15 @@ pub async fn quote(
             render::escape(&shorten(&id, 50))
         )))
         .await?;
+        super::log_request("quote", t, &[], true);
         return Ok(());
     };
     let private = private.unwrap_or(false);
     for page in render::passage_pages(corpus, index) {
         ctx.send(reply(&[page], private)).await?;
     }
+    let shown = [corpus.display_id(&corpus.passages[index])];
+    super::log_request("quote", t, &shown, false);
     Ok(())
 }
 
@@ -121,10 +129,17 @@ pub async fn search(
     if !super::take_cooldown(ctx).await? {
         return Ok(());
     }
+    let t = Instant::now();
     let engine = ctx.data().engine();
+    let corpus = engine.corpus();
     let hits = engine.search(&keywords, 10);
-    let embed = render::search(&keywords, &hits, engine.corpus());
+    let embed = render::search(&keywords, &hits, corpus);
     ctx.send(reply(&[embed], private.unwrap_or(false))).await?;
+    let ids: Vec<String> = hits
+        .iter()
+        .map(|h| corpus.display_id(&corpus.passages[h.passage]))
+        .collect();
+    super::log_request("search", t, &ids, hits.is_empty());
     Ok(())
 }
 
@@ -135,10 +150,12 @@ pub async fn search(
     description_localized("zh-CN", "列出访谈的章节与问题编号")
 )]
 pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
+    let t = Instant::now();
     let embeds = render::topics(ctx.data().engine().corpus());
     for e in embeds {
         ctx.send(reply(&[e], false)).await?;
     }
+    super::log_request("topics", t, &[], false);
     Ok(())
 }
 
@@ -149,8 +166,10 @@ pub async fn topics(ctx: Context<'_>) -> Result<(), Error> {
     description_localized("zh-CN", "关于本机器人:来源、语料与回答方式")
 )]
 pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
+    let t = Instant::now();
     let embed = render::about(ctx.data().engine().corpus(), env!("CARGO_PKG_VERSION"));
     ctx.send(reply(&[embed], false)).await?;
+    super::log_request("about", t, &[], false);
     Ok(())
 }
 
@@ -161,6 +180,7 @@ pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
     description_localized("zh-CN", "使用说明")
 )]
 pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
+    let t = Instant::now();
     let mut text = String::new();
     for c in &ctx.framework().options().commands {
         text.push_str(&format!(
@@ -178,6 +198,7 @@ pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
     }
     .fit();
     ctx.send(reply(&[embed], true)).await?;
+    super::log_request("help", t, &[], false);
     Ok(())
 }
 
@@ -203,7 +224,16 @@ pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
         return Ok(());
     }
     let library = data.library.clone();
-    let outcome = tokio::task::spawn_blocking(move || library.reload()).await?;
+    let mut task = tokio::task::spawn_blocking(move || library.reload());
+    // A small corpus reloads in milliseconds: reply at once. A large one may not make
+    // Discord's 3-second deadline: acknowledge first ("thinking…"), then send the outcome.
+    let outcome = match tokio::time::timeout(RELOAD_REPLY_WITHIN, &mut task).await {
+        Ok(joined) => joined?,
+        Err(_) => {
+            ctx.defer_ephemeral().await?;
+            task.await?
+        }
+    };
     let text = match outcome {
         Ok(r) => {
             tracing::info!(

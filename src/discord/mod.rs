@@ -33,13 +33,6 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 /// The Discord bot token. It has no `Display`, and its `Debug` hides it.
 pub struct Token(String);
 
-impl Data {
-    /// A snapshot of the engine: use one per request.
-    pub fn engine(&self) -> Arc<Engine> {
-        self.library.engine()
-    }
-}
-
 impl Token {
     /// Wraps a token read from the environment or a file (surrounding whitespace removed).
     pub fn new(raw: &str) -> Option<Token> {
@@ -71,6 +64,13 @@ pub struct Data {
     /// Discord settings.
     pub config: DiscordConfig,
     cooldowns: Mutex<Cooldowns>,
+}
+
+impl Data {
+    /// A snapshot of the engine: use one per request.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.library.engine()
+    }
 }
 
 /// Why serving stopped with an error.
@@ -279,20 +279,26 @@ async fn take_cooldown(ctx: Context<'_>) -> Result<bool, Error> {
     }
 }
 
-/// One structured log line per answered request — never the question's author or the token.
+/// One structured log line per answered request: the command, the latency, the passages
+/// shown and whether the bot abstained — never the author, the question or the token.
+fn log_request(command: &str, started: Instant, passages: &[String], abstained: bool) {
+    tracing::info!(
+        command,
+        latency_us = started.elapsed().as_micros() as u64,
+        passages = %passages.join(","),
+        abstained,
+        "answered"
+    );
+}
+
+/// [`log_request`] for an answer of the engine.
 fn log_answer(command: &str, started: Instant, answer: &Answer, corpus: &Corpus) {
     let ids: Vec<String> = answer
         .hits()
         .iter()
         .map(|h| corpus.display_id(&corpus.passages[h.passage]))
         .collect();
-    tracing::info!(
-        command,
-        latency_us = started.elapsed().as_micros() as u64,
-        passages = %ids.join(","),
-        abstained = !answer.is_found(),
-        "answered"
-    );
+    log_request(command, started, &ids, !answer.is_found());
 }
 
 async fn on_event(

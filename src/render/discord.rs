@@ -181,7 +181,7 @@ pub fn passage_pages(corpus: &Corpus, index: usize) -> Vec<Embed> {
         None => format!("{} · {}", corpus.display_id(p), label(p, 60)),
     };
     let footer = citation(corpus, p);
-    let chunks = split_text(&p.text, PAGE_CHARS);
+    let chunks = page_chunks(&p.text);
     let pages = chunks.len();
     chunks
         .into_iter()
@@ -204,6 +204,25 @@ pub fn passage_pages(corpus: &Corpus, index: usize) -> Vec<Embed> {
 
 /// Characters of passage text per page of `/quote` (escaping may add a little).
 pub const PAGE_CHARS: usize = 3000;
+
+/// The passage text cut into pages whose escaped form fits an embed description: pages of
+/// [`PAGE_CHARS`], and a page full of markdown characters (escaping doubles each) cut again.
+fn page_chunks(text: &str) -> Vec<String> {
+    fn push_fitting(out: &mut Vec<String>, chunk: String, max: usize) {
+        if max < 2 || escape(&chunk).chars().count() <= MAX_DESCRIPTION {
+            out.push(chunk);
+        } else {
+            for part in split_text(&chunk, max / 2) {
+                push_fitting(out, part, max / 2);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for chunk in split_text(text, PAGE_CHARS) {
+        push_fitting(&mut out, chunk, PAGE_CHARS);
+    }
+    out
+}
 
 /// Splits text into chunks of at most `max` characters, at paragraph or sentence ends where
 /// possible. Every chunk is a verbatim slice; together they are the whole text.
@@ -385,6 +404,17 @@ mod tests {
             );
         }
         assert!(passage_pages(&corpus, corpus.passages.len() - 1).len() > 1);
+        // Text that escaping doubles still fits, and is still whole.
+        for hostile in ["*", "@", "<@1>_"] {
+            let mut p = corpus.passages[0].clone();
+            p.text = hostile.repeat(9000 / hostile.len());
+            corpus.passages.push(p);
+            let i = corpus.passages.len() - 1;
+            let pages = passage_pages(&corpus, i);
+            assert!(pages.iter().all(within_limits), "{hostile}");
+            let text: String = pages.iter().map(|p| p.description.clone()).collect();
+            assert_eq!(text, escape(&corpus.passages[i].text), "{hostile}");
+        }
         assert!(topics(&corpus).iter().all(within_limits));
         assert!(within_limits(&about(&corpus, "0.1.0")));
     }
