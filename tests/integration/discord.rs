@@ -49,23 +49,38 @@ impl Bot {
 }
 
 pub async fn spawn(fake: &FakeDiscord, env: &[(&str, &str)]) -> Bot {
+    spawn_with(
+        &["serve"],
+        &fake.base_url(),
+        &[("DISCORD_TOKEN", TOKEN)],
+        env,
+    )
+}
+
+/// The bot with `args`, its token given by `token_env`, talking to `api_base`.
+pub fn spawn_with(
+    args: &[&str],
+    api_base: &str,
+    token_env: &[(&str, &str)],
+    env: &[(&str, &str)],
+) -> Bot {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_interview-bot"));
     cmd.arg("--config")
         .arg(config_path())
-        .arg("serve")
-        .env("DISCORD_TOKEN", TOKEN)
-        .env("DISCORD_API_BASE", fake.base_url())
+        .args(args)
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("DISCORD_TOKEN_FILE")
+        .env("DISCORD_API_BASE", api_base)
         .env("NO_PROXY", "127.0.0.1,localhost")
         .env("RUST_LOG", "info")
         .env("INTERVIEW_BOT_GUILD_ID", GUILD.to_string())
         .env("INTERVIEW_BOT_COOLDOWN_SECS", "0")
         .env("INTERVIEW_BOT_LISTEN_CHANNELS", LISTEN.to_string())
-        .env_remove("DISCORD_TOKEN_FILE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    for (k, v) in env {
+    for (k, v) in token_env.iter().chain(env) {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn the bot");
@@ -115,6 +130,65 @@ pub fn allowed_mentions_are_off(body: &Value) -> bool {
     })
 }
 
+/// A MESSAGE_CREATE payload built here, for what `FakeDiscord::message` cannot say: a
+/// webhook's message, or one from the bot itself.
+fn raw_message(id: u64, channel: u64, author: u64, content: &str, webhook: bool) -> Value {
+    let mut m = json!({
+        "id": id.to_string(),
+        "channel_id": channel.to_string(),
+        "guild_id": GUILD.to_string(),
+        "author": {"id": author.to_string(), "username": format!("user{author}"), "discriminator": "0", "global_name": null, "avatar": null, "bot": author == APP},
+        "content": content,
+        "timestamp": "2025-01-07T00:00:00.000000+00:00",
+        "edited_timestamp": null,
+        "tts": false,
+        "mention_everyone": false,
+        "mentions": [{"id": APP.to_string(), "username": "interview-bot", "discriminator": "0", "bot": true, "avatar": null, "global_name": null}],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": false,
+        "type": 0
+    });
+    if webhook {
+        m["webhook_id"] = json!("880000000000000001");
+    }
+    m
+}
+
+/// `log` without terminal colour codes (`ESC [ … m`).
+fn without_ansi(log: &str) -> String {
+    let mut out = String::with_capacity(log.len());
+    let mut chars = log.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The message ids the bot's posts in `channel` reply to, in order.
+fn replied_to(fake: &FakeDiscord, channel: u64) -> Vec<String> {
+    let path = format!("/api/v10/channels/{channel}/messages");
+    fake.calls()
+        .iter()
+        .filter(|c| c.method == "POST" && c.path == path)
+        .map(|c| {
+            c.body["message_reference"]["message_id"]
+                .as_str()
+                .unwrap_or("none")
+                .to_string()
+        })
+        .collect()
+}
+
 pub fn embed_text(body: &Value) -> String {
     let embeds = body["data"]["embeds"]
         .as_array()
@@ -162,16 +236,21 @@ async fn slash_commands_mentions_and_listen_channels() {
     assert_eq!(schema[0]["options"][0]["name"], "question");
     assert_eq!(schema[0]["options"][0]["max_length"], 300);
 
-    // /ask → a verbatim quote and its citation.
+    // /ask → a verbatim quote and its citation, well within Discord's 3-second deadline.
+    let sent = std::time::Instant::now();
     let id = fake.command(
         "ask",
         json!([{"name": "question", "type": 3, "value": "零一萬物是不是把GPU賣給了阿里?"}]),
         11,
     );
-    let body = fake
-        .wait_for_callback(id, WAIT)
+    let callback = format!("/api/v10/interactions/{id}/itoken-{id}/callback");
+    let call = fake
+        .wait_for_call(WAIT, |c| c.path == callback)
         .await
         .unwrap_or_else(|| panic!("no /ask reply; log:\n{}", bot.log()));
+    let ack = call.at.duration_since(sent);
+    assert!(ack < Duration::from_secs(1), "acknowledged after {ack:?}");
+    let body = call.body;
     assert_eq!(body["type"], 4);
     let text = embed_text(&body);
     assert!(text.contains("卡的事情我不知道是哪裡出來的"), "{text}");
@@ -247,8 +326,12 @@ async fn slash_commands_mentions_and_listen_channels() {
     let id = fake.command("help", json!([]), 11);
     assert!(fake.wait_for_callback(id, WAIT).await.is_some(), "/help");
 
-    // A message from another bot is ignored; the mention after it gets the reply.
+    // Messages from another bot, a webhook and the bot itself are ignored; the mention after
+    // them gets the reply.
     fake.message(CHAT, 77, true, &format!("<@{APP}> 零一綠洲是什麼?"), true);
+    let q = format!("<@{APP}> 零一綠洲是什麼?");
+    fake.dispatch("MESSAGE_CREATE", raw_message(9_001, CHAT, 78, &q, true));
+    fake.dispatch("MESSAGE_CREATE", raw_message(9_002, CHAT, APP, &q, false));
     let mention = fake.message(CHAT, 12, false, &format!("<@{APP}> 零一綠洲是什麼?"), true);
     let body = fake
         .wait_for_message(CHAT, WAIT)
@@ -292,7 +375,7 @@ async fn slash_commands_mentions_and_listen_channels() {
     fake.wait_for_callback(id, WAIT)
         .await
         .expect("hostile /ask");
-    fake.message(CHAT, 15, false, &format!("<@{APP}> {hostile}"), true);
+    let hostile_mention = fake.message(CHAT, 15, false, &format!("<@{APP}> {hostile}"), true);
     let path = format!("/api/v10/channels/{CHAT}/messages");
     let first_mention = mention.to_string();
     fake.wait_for_call(WAIT, |c| {
@@ -322,6 +405,74 @@ async fn slash_commands_mentions_and_listen_channels() {
         }
     }
     assert!(!bot.log().contains(TOKEN), "the token leaked into the log");
+
+    // Silence where due, checked after every other round trip: the bot replied to the two
+    // mentions and the one answerable listen-channel question, and to nothing else.
+    assert_eq!(
+        replied_to(&fake, CHAT),
+        [mention.to_string(), hostile_mention.to_string()]
+    );
+    assert_eq!(replied_to(&fake, LISTEN), [asked.to_string()]);
+
+    // One structured line per answered request.
+    let log = without_ansi(&bot.log());
+    for command in [
+        "ask", "quote", "search", "topics", "about", "help", "mention", "listen",
+    ] {
+        assert!(
+            log.contains(&format!("command=\"{command}\"")),
+            "no log line for {command}:\n{log}"
+        );
+    }
+    assert!(
+        log.contains("latency_us=") && log.contains("passages=Q5,"),
+        "{log}"
+    );
+    assert!(log.contains("abstained=true") && log.contains("abstained=false"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bare_command_serves_with_a_token_or_a_token_file() {
+    let file = std::env::temp_dir().join(format!("ib-token-{}", std::process::id()));
+    std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
+    let file = file.to_str().unwrap().to_string();
+    for token_env in [
+        ("DISCORD_TOKEN", TOKEN),
+        ("DISCORD_TOKEN_FILE", file.as_str()),
+    ] {
+        let fake = FakeDiscord::start(Options::default()).await;
+        // No subcommand: with a token, `interview-bot` serves Discord.
+        let bot = spawn_with(&[], &fake.base_url(), &[token_env], &[]);
+        registered(&fake, &bot).await;
+        let id = fake.command(
+            "ask",
+            json!([{"name": "question", "type": 3, "value": "PopAi是什么产品?"}]),
+            61,
+        );
+        let body = fake
+            .wait_for_callback(id, WAIT)
+            .await
+            .unwrap_or_else(|| panic!("{}: no answer; log:\n{}", token_env.0, bot.log()));
+        assert!(embed_text(&body).contains("PopAi"), "{body}");
+        assert!(!bot.log().contains(TOKEN), "{}", token_env.0);
+    }
+    let _ = std::fs::remove_file(&file);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_token_file_fails_clearly() {
+    let mut bot = spawn_with(
+        &["serve"],
+        "http://127.0.0.1:9",
+        &[("DISCORD_TOKEN_FILE", "/nonexistent/ib-discord-token")],
+        &[],
+    );
+    assert_eq!(bot.exit_code(WAIT).await, Some(2), "{}", bot.log());
+    assert!(
+        bot.wait_for_log("cannot read the token file", WAIT).await,
+        "{}",
+        bot.log()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
