@@ -23,12 +23,22 @@ pub struct Config {
     pub lexicon_dir: PathBuf,
     /// English → Chinese glossary file.
     pub glossary: PathBuf,
+    /// Where large libraries keep their index between starts (unset: always in RAM).
+    #[serde(default)]
+    pub index_dir: Option<PathBuf>,
+    /// Libraries with at least this many passages use `index_dir`.
+    #[serde(default = "default_persist_above")]
+    pub persist_above: usize,
     /// How answers are shaped.
     #[serde(default)]
     pub answer: AnswerConfig,
     /// The Discord front end.
     #[serde(default)]
     pub discord: DiscordConfig,
+}
+
+fn default_persist_above() -> usize {
+    20_000
 }
 
 /// How answers are shaped.
@@ -135,6 +145,12 @@ impl Config {
         }
         if let Some((_, v)) = get("GLOSSARY") {
             self.glossary = v.into();
+        }
+        if let Some((_, v)) = get("INDEX_DIR") {
+            self.index_dir = (!v.is_empty()).then(|| v.into());
+        }
+        if let Some((n, v)) = get("PERSIST_ABOVE") {
+            self.persist_above = num(&n, &v)? as usize;
         }
         if let Some((n, v)) = get("GUILD_ID") {
             self.discord.guild_id = num(&n, &v)?;

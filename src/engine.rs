@@ -44,11 +44,77 @@ const MIN_FURTHER_COVERAGE: f32 = 0.4;
 /// What the engine keeps per passage for coverage checks: its words as sorted ids into
 /// [`Engine::vocabulary`] (4 bytes a word, so a large library stays small) and its
 /// normalized text for substring checks.
-#[derive(Debug)]
-struct PassageTerms {
-    words: Vec<u32>,
+#[derive(Debug, PartialEq)]
+pub(crate) struct PassageTerms {
+    pub(crate) words: Vec<u32>,
     /// Normalized question and answer.
-    text: String,
+    pub(crate) text: String,
+}
+
+/// Per-passage words and corpus statistics, computed once (or read from a store).
+#[derive(Debug, PartialEq)]
+pub(crate) struct Statistics {
+    pub(crate) terms: Vec<PassageTerms>,
+    pub(crate) vocabulary: HashMap<String, u32>,
+    pub(crate) word_df: Vec<u32>,
+    pub(crate) bigram_df: HashMap<String, u32>,
+}
+
+impl Statistics {
+    /// Analyzes every passage.
+    pub(crate) fn compute(corpus: &Corpus, analyzer: &ChineseAnalyzer) -> Statistics {
+        let mut vocabulary: HashMap<String, u32> = HashMap::new();
+        let mut bigram_df: HashMap<String, u32> = HashMap::new();
+        let mut terms = Vec::with_capacity(corpus.passages.len());
+        for p in &corpus.passages {
+            let full = match &p.question {
+                Some(q) => format!("{q}\n{}", p.answer),
+                None => p.answer.clone(),
+            };
+            let n = normalize(&full);
+            let mut words: Vec<Term> = analyzer.words_of(&n);
+            // The interviewee speaks every dialogue passage: asking what 李開複 thinks is
+            // covered by any of his answers.
+            if p.kind == PassageKind::Dialogue {
+                words.extend(analyzer.words(&corpus.documents[p.document].meta.interviewee));
+            }
+            let mut ids: Vec<u32> = words
+                .into_iter()
+                .map(|t| {
+                    let next = vocabulary.len() as u32;
+                    *vocabulary.entry(t.text).or_insert(next)
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut bigrams: Vec<String> = analyzer
+                .bigrams_of(&n)
+                .into_iter()
+                .map(|t| t.text)
+                .collect();
+            bigrams.sort_unstable();
+            bigrams.dedup();
+            for b in bigrams {
+                *bigram_df.entry(b).or_insert(0) += 1;
+            }
+            terms.push(PassageTerms {
+                words: ids,
+                text: n.text,
+            });
+        }
+        let mut word_df = vec![0u32; vocabulary.len()];
+        for t in &terms {
+            for &id in &t.words {
+                word_df[id as usize] += 1;
+            }
+        }
+        Statistics {
+            terms,
+            vocabulary,
+            word_df,
+            bigram_df,
+        }
+    }
 }
 
 /// A concept's alternative, resolved once per question.
@@ -102,7 +168,16 @@ impl Engine {
             let lexicon = Lexicon::load(&config.lexicon_dir);
             let glossary = load_glossary(&config.glossary);
             let jieba = jieba.join().expect("jieba dictionary parse panicked");
-            Engine::new(corpus?, &lexicon?, glossary?, jieba, config.answer.clone())
+            let corpus = corpus?;
+            let store = crate::store::Store::for_corpus(config, &corpus);
+            Engine::with_store(
+                corpus,
+                &lexicon?,
+                glossary?,
+                jieba,
+                config.answer.clone(),
+                store.as_ref(),
+            )
         })
     }
 
@@ -114,7 +189,15 @@ impl Engine {
             let lexicon = Lexicon::load(&config.lexicon_dir);
             let glossary = load_glossary(&config.glossary);
             let jieba = jieba.join().expect("jieba dictionary parse panicked");
-            Engine::new(corpus, &lexicon?, glossary?, jieba, config.answer.clone())
+            let store = crate::store::Store::for_corpus(config, &corpus);
+            Engine::with_store(
+                corpus,
+                &lexicon?,
+                glossary?,
+                jieba,
+                config.answer.clone(),
+                store.as_ref(),
+            )
         })
     }
 
@@ -126,54 +209,34 @@ impl Engine {
         jieba: Jieba,
         settings: AnswerConfig,
     ) -> Result<Engine> {
+        Engine::with_store(corpus, lexicon, glossary, jieba, settings, None)
+    }
+
+    /// Like [`Engine::new`]; with a store, the index and the passage statistics are read from
+    /// it when its fingerprint matches, and otherwise built and saved there.
+    pub fn with_store(
+        corpus: Corpus,
+        lexicon: &Lexicon,
+        glossary: Glossary,
+        jieba: Jieba,
+        settings: AnswerConfig,
+        store: Option<&crate::store::Store>,
+    ) -> Result<Engine> {
         let analyzer = ChineseAnalyzer::new(jieba, lexicon);
-        let index = SearchIndex::build(&corpus, &analyzer)?;
         let expander = Expander::new(&analyzer, lexicon, glossary);
-        let mut vocabulary: HashMap<String, u32> = HashMap::new();
-        let mut bigram_df: HashMap<String, u32> = HashMap::new();
-        let mut terms = Vec::with_capacity(corpus.passages.len());
-        for p in &corpus.passages {
-            let full = match &p.question {
-                Some(q) => format!("{q}\n{}", p.answer),
-                None => p.answer.clone(),
-            };
-            let n = normalize(&full);
-            let mut words: Vec<Term> = analyzer.words_of(&n);
-            // The interviewee speaks every dialogue passage: asking what 李開複 thinks is
-            // covered by any of his answers.
-            if p.kind == PassageKind::Dialogue {
-                words.extend(analyzer.words(&corpus.documents[p.document].meta.interviewee));
-            }
-            let mut ids: Vec<u32> = words
-                .into_iter()
-                .map(|t| {
-                    let next = vocabulary.len() as u32;
-                    *vocabulary.entry(t.text).or_insert(next)
-                })
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let mut bigrams: Vec<String> = analyzer
-                .bigrams_of(&n)
-                .into_iter()
-                .map(|t| t.text)
-                .collect();
-            bigrams.sort_unstable();
-            bigrams.dedup();
-            for b in bigrams {
-                *bigram_df.entry(b).or_insert(0) += 1;
-            }
-            terms.push(PassageTerms {
-                words: ids,
-                text: n.text,
-            });
-        }
-        let mut word_df = vec![0u32; vocabulary.len()];
-        for t in &terms {
-            for &id in &t.words {
-                word_df[id as usize] += 1;
-            }
-        }
+        let (index, stats) = match store {
+            Some(store) => store.open_or_build(&corpus, &analyzer, lexicon)?,
+            None => (
+                SearchIndex::build(&corpus, &analyzer, None)?,
+                Statistics::compute(&corpus, &analyzer),
+            ),
+        };
+        let Statistics {
+            terms,
+            vocabulary,
+            word_df,
+            bigram_df,
+        } = stats;
         Ok(Engine {
             corpus,
             analyzer,

@@ -101,9 +101,17 @@ fn schema() -> (Schema, Fields) {
 
 impl SearchIndex {
     /// Indexes every passage of `corpus` in RAM, in one segment, in corpus order.
-    pub fn build(corpus: &Corpus, analyzer: &ChineseAnalyzer) -> Result<SearchIndex> {
+    /// With `dir`, the index is written there (it must exist and be empty) instead of RAM.
+    pub fn build(
+        corpus: &Corpus,
+        analyzer: &ChineseAnalyzer,
+        dir: Option<&std::path::Path>,
+    ) -> Result<SearchIndex> {
         let (schema, f) = schema();
-        let index = Index::create_in_ram(schema);
+        let index = match dir {
+            Some(d) => Index::create_in_dir(d, schema)?,
+            None => Index::create_in_ram(schema),
+        };
         tokenizer::register(&index, analyzer);
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
         for (i, p) in corpus.passages.iter().enumerate() {
@@ -118,6 +126,31 @@ impl SearchIndex {
             writer.add_document(doc)?;
         }
         writer.commit()?;
+        SearchIndex::ready(index, f, corpus.passages.len())
+    }
+
+    /// Opens an index written by [`SearchIndex::build`] in `dir`, for a corpus of `passages`.
+    pub fn open(
+        dir: &std::path::Path,
+        analyzer: &ChineseAnalyzer,
+        passages: usize,
+    ) -> Result<SearchIndex> {
+        let index = Index::open_in_dir(dir)?;
+        tokenizer::register(&index, analyzer);
+        let (_, f) = schema();
+        let s = SearchIndex::ready(index, f, passages)?;
+        let indexed: usize = s.doc_to_passage.iter().map(Vec::len).sum();
+        if indexed != passages {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "{}: {indexed} documents for {passages} passages",
+                dir.display()
+            ))
+            .into());
+        }
+        Ok(s)
+    }
+
+    fn ready(index: Index, f: Fields, passages: usize) -> Result<SearchIndex> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -138,7 +171,7 @@ impl SearchIndex {
             index,
             reader,
             fields: f,
-            passages: corpus.passages.len(),
+            passages,
         })
     }
 

@@ -22,6 +22,7 @@ pub mod index;
 pub mod library;
 pub mod quote;
 pub mod render;
+pub mod store;
 
 pub use answer::Answer;
 pub use engine::Engine;
