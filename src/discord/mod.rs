@@ -79,6 +79,10 @@ pub enum ServeError {
     /// Discord refused the token (gateway close 4004).
     #[error("Discord rejected the bot token (authentication failed): check DISCORD_TOKEN")]
     BadToken,
+    /// Discord refused a privileged intent (gateway close 4014): Message Content, asked for
+    /// when `listen_channels` is set, is not enabled for the application.
+    #[error("Discord refused the Message Content intent (needed for listen_channels): enable it under Bot → Privileged Gateway Intents in the developer portal, or leave listen_channels empty")]
+    DisallowedIntents,
     /// Command registration or another part of start-up failed.
     #[error("start-up failed: {0}")]
     Setup(String),
@@ -221,6 +225,16 @@ async fn run(
         Ok(()) => Ok(()),
         Err(serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication)) => {
             Err(ServeError::BadToken)
+        }
+        // Discord answers REST calls made with a bad token with 401 (`GET /gateway/bot`
+        // comes before the gateway is reached).
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)))
+            if r.status_code.as_u16() == 401 =>
+        {
+            Err(ServeError::BadToken)
+        }
+        Err(serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents)) => {
+            Err(ServeError::DisallowedIntents)
         }
         Err(e) => Err(ServeError::Client(redact(
             &e.to_string(),

@@ -584,6 +584,44 @@ async fn rejected_token_exits_non_zero() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_refused_over_rest_exits_non_zero() {
+    // A bad token meets Discord's REST API first: 401 on `GET /gateway/bot`.
+    let fake = FakeDiscord::start(Options::default()).await;
+    fake.fail_next("/gateway/bot", 401, None);
+    let mut bot = spawn(&fake, &[]).await;
+    assert_eq!(
+        bot.exit_code(Duration::from_secs(20)).await,
+        Some(2),
+        "{}",
+        bot.log()
+    );
+    assert!(
+        bot.wait_for_log("rejected the bot token", WAIT).await,
+        "{}",
+        bot.log()
+    );
+    assert!(!bot.log().contains(TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_message_content_intent_exits_non_zero() {
+    let fake = FakeDiscord::start(Options {
+        close_after_identify: Some(4014),
+        ..Options::default()
+    })
+    .await;
+    let mut bot = spawn(&fake, &[]).await;
+    let code = bot.exit_code(Duration::from_secs(20)).await;
+    assert_eq!(code, Some(2), "log:\n{}", bot.log());
+    assert!(
+        bot.wait_for_log("enable it under Bot → Privileged Gateway Intents", WAIT)
+            .await,
+        "{}",
+        bot.log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_registration_exits_non_zero() {
     let fake = FakeDiscord::start(Options {
         refuse_registration: true,
@@ -635,4 +673,51 @@ async fn token_never_appears_even_at_trace_level() {
         !log.contains("c2VjcmV0LXZhbHVl"),
         "part of the token leaked"
     );
+}
+
+/// Prints a real reply of every command, as the README shows them:
+/// `cargo test --test integration discord::example_replies -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "prints examples for the documentation"]
+async fn example_replies() {
+    let fake = FakeDiscord::start(Options::default()).await;
+    let bot = spawn(&fake, &[]).await;
+    registered(&fake, &bot).await;
+    let q = |name: &str, v: &str| json!([{"name": name, "type": 3, "value": v}]);
+    let asks = [
+        ("ask", q("question", "零一萬物是不是把GPU賣給了阿里?")),
+        (
+            "ask",
+            q(
+                "question",
+                "Does 01.AI still train trillion-parameter models?",
+            ),
+        ),
+        ("ask", q("question", "零一萬物的估值是多少?")),
+        ("quote", q("id", "Q5")),
+        ("search", q("keywords", "To B")),
+        ("topics", json!([])),
+        ("about", json!([])),
+        ("help", json!([])),
+    ];
+    for (name, options) in asks {
+        let id = fake.command(name, options.clone(), 71);
+        let body = fake.wait_for_callback(id, WAIT).await.expect(name);
+        println!(
+            "=== /{name} {options}\n{}\n",
+            serde_json::to_string_pretty(&body["data"]).unwrap()
+        );
+    }
+    let id = fake.autocomplete("quote", "id", "卡", 71);
+    let body = fake
+        .wait_for_callback(id, WAIT)
+        .await
+        .expect("autocomplete");
+    println!("=== autocomplete 卡\n{}\n", body["data"]);
+    fake.message(CHAT, 72, false, &format!("<@{APP}> 零一綠洲是什麼?"), true);
+    let body = fake.wait_for_message(CHAT, WAIT).await.expect("mention");
+    println!("=== mention\n{}\n", body["content"].as_str().unwrap());
+    fake.message(LISTEN, 73, false, "后发劣势怎么弥补？", false);
+    let body = fake.wait_for_message(LISTEN, WAIT).await.expect("listen");
+    println!("=== listen\n{}\n", body["content"].as_str().unwrap());
 }
