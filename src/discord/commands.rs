@@ -181,25 +181,46 @@ pub async fn about(ctx: Context<'_>) -> Result<(), Error> {
 )]
 pub async fn help(ctx: Context<'_>) -> Result<(), Error> {
     let t = Instant::now();
+    let embed = help_embed(
+        &ctx.framework().options().commands,
+        &ctx.data().config.listen_channels,
+    );
+    ctx.send(reply(&[embed], true)).await?;
+    super::log_request("help", t, &[], false);
+    Ok(())
+}
+
+/// The `/help` text: each command with its description (its `///` doc), the other ways to
+/// ask, and how the bot answers.
+pub fn help_embed(
+    commands: &[poise::Command<super::Data, Error>],
+    listen_channels: &[u64],
+) -> render::Embed {
     let mut text = String::new();
-    for c in &ctx.framework().options().commands {
+    for c in commands {
         text.push_str(&format!(
             "`/{}` — {}\n",
             c.name,
             c.description.as_deref().unwrap_or_default()
         ));
     }
-    text.push_str("\nMention the bot with a question, too. 也可以 @ 機器人直接提問。\n\n");
+    text.push_str("\n`private:true` on /ask, /quote and /search: only you see the reply. 加上 private:true 只有你看得到回覆。\n");
+    text.push_str("Mention the bot with a question, too. 也可以 @ 機器人直接提問。\n");
+    if !listen_channels.is_empty() {
+        let channels: Vec<String> = listen_channels.iter().map(|c| format!("<#{c}>")).collect();
+        text.push_str(&format!(
+            "In {}, a question ending in ? is answered without a mention. 在這些頻道,以問號結尾的問題會直接得到回答。\n",
+            channels.join(" ")
+        ));
+    }
+    text.push('\n');
     text.push_str(crate::render::text::HOW_IT_ANSWERS);
-    let embed = render::Embed {
+    render::Embed {
         title: "interview-bot".into(),
         description: text,
         ..render::Embed::default()
     }
-    .fit();
-    ctx.send(reply(&[embed], true)).await?;
-    super::log_request("help", t, &[], false);
-    Ok(())
+    .fit()
 }
 
 /// Reload the interview files (admins: Manage Server, or owners from the config).
@@ -270,4 +291,24 @@ pub fn all() -> Vec<poise::Command<super::Data, Error>> {
         help(),
         reload(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_lists_every_command_and_the_listen_channels() {
+        let commands = all();
+        let quiet = help_embed(&commands, &[]);
+        for c in &commands {
+            assert!(quiet.description.contains(&format!("`/{}` — ", c.name)));
+        }
+        assert!(!quiet.description.contains("<#"));
+        let open = help_embed(&commands, &[555, 556]);
+        assert!(open
+            .description
+            .contains("In <#555> <#556>, a question ending in ?"));
+        assert!(open.description.chars().count() <= render::MAX_DESCRIPTION);
+    }
 }

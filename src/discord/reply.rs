@@ -52,3 +52,45 @@ pub fn notice(text: &str) -> poise::CreateReply {
         .ephemeral(true)
         .allowed_mentions(no_mentions())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_parse_nothing() {
+        let v = serde_json::to_value(no_mentions()).unwrap();
+        assert_eq!(v["parse"], serde_json::json!([]), "{v}");
+        assert_eq!(v["replied_user"], false, "{v}");
+        assert!(v["users"].as_array().is_none_or(|a| a.is_empty()), "{v}");
+        assert!(v["roles"].as_array().is_none_or(|a| a.is_empty()), "{v}");
+    }
+
+    #[test]
+    fn embed_maps_every_part_and_skips_empty_ones() {
+        let e = Embed {
+            title: "Q5 · 標題".into(),
+            description: "「引文」".into(),
+            fields: vec![("另見".into(), "`P5` …".into())],
+            footer: "李開複, 《智能湧現》".into(),
+        };
+        let v = serde_json::to_value(embed(&e)).unwrap();
+        assert_eq!(v["title"], "Q5 · 標題");
+        assert_eq!(v["description"], "「引文」");
+        assert_eq!(v["fields"][0]["name"], "另見");
+        assert_eq!(v["fields"][0]["value"], "`P5` …");
+        assert_eq!(v["fields"][0]["inline"], false);
+        assert_eq!(v["footer"]["text"], "李開複, 《智能湧現》");
+        let bare = serde_json::to_value(embed(&Embed {
+            title: "only a title".into(),
+            ..Embed::default()
+        }))
+        .unwrap();
+        for absent in ["description", "fields", "footer"] {
+            let empty = bare
+                .get(absent)
+                .is_none_or(|f| f.as_array().is_some_and(|a| a.is_empty()));
+            assert!(empty, "{absent}: {bare}");
+        }
+    }
+}
