@@ -289,7 +289,7 @@ impl Engine {
             };
         }
         let (ranked, weights) = self.rank(&plan);
-        let needles = Engine::needles(&plan, &weights);
+        let needles = self.needles(&plan, &weights);
         let hit = |r: &Ranked, sentences: usize| Hit {
             passage: r.passage,
             score: r.score,
@@ -324,7 +324,7 @@ impl Engine {
     pub fn search(&self, keywords: &str, limit: usize) -> Vec<Hit> {
         let plan = self.plan(keywords);
         let (ranked, weights) = self.rank(&plan);
-        let needles = Engine::needles(&plan, &weights);
+        let needles = self.needles(&plan, &weights);
         ranked
             .into_iter()
             .filter(|r| r.coverage > 0.0)
@@ -440,8 +440,10 @@ impl Engine {
                     .iter()
                     .map(|(t, w)| Alternative {
                         id: self.vocabulary.get(t.as_str()).copied(),
-                        substring: (t.chars().count() >= 2 && t.chars().any(is_han))
-                            .then_some(t.as_str()),
+                        substring: (t.chars().count() >= 2
+                            && t.chars().any(is_han)
+                            && self.may_occur(t))
+                        .then_some(t.as_str()),
                         weight: w.min(1.0),
                     })
                     .collect()
@@ -523,16 +525,44 @@ impl Engine {
             .fold(0.0, f32::max)
     }
 
-    fn needles(plan: &QueryPlan, weights: &[f32]) -> Needles {
+    /// What quoting looks for: every alternative that can occur in some passage, and the
+    /// question's bigrams that do.
+    fn needles(&self, plan: &QueryPlan, weights: &[f32]) -> Needles {
         Needles {
             words: plan
                 .concepts
                 .iter()
                 .zip(weights)
-                .flat_map(|(c, &w)| c.alternatives.iter().map(move |(t, a)| (t.clone(), w * a)))
+                .flat_map(|(c, &w)| {
+                    c.alternatives
+                        .iter()
+                        .filter(|(t, _)| self.may_occur(t))
+                        .map(move |(t, a)| (t.clone(), w * a))
+                })
                 .collect(),
-            bigrams: plan.bigrams.iter().cloned().collect(),
+            bigrams: plan
+                .bigrams
+                .iter()
+                .filter(|b| self.bigram_df.contains_key(b.as_str()))
+                .cloned()
+                .collect(),
         }
+    }
+
+    /// Whether a term can occur in some passage: it is a word of the corpus, or Chinese whose
+    /// every bigram occurs somewhere (a cheap test that saves scanning texts for terms that
+    /// cannot be there, such as unused synonyms).
+    fn may_occur(&self, term: &str) -> bool {
+        if self.df(term) > 0 {
+            return true;
+        }
+        let chars: Vec<char> = term.chars().collect();
+        chars.len() >= 2
+            && chars.iter().all(|c| is_han(*c))
+            && chars.windows(2).all(|w| {
+                let b: String = w.iter().collect();
+                self.bigram_df.contains_key(&b)
+            })
     }
 }
 
