@@ -232,6 +232,31 @@ async fn slash_commands_mentions_and_listen_channels() {
     for c in schema.as_array().unwrap() {
         assert!(c["description_localizations"]["zh-TW"].is_string(), "{c}");
         assert!(c["description_localizations"]["zh-CN"].is_string(), "{c}");
+        for o in c["options"].as_array().into_iter().flatten() {
+            assert!(o["description_localizations"]["zh-TW"].is_string(), "{o}");
+            assert!(o["description_localizations"]["zh-CN"].is_string(), "{o}");
+        }
+    }
+    for (command, options) in [
+        ("ask", ["question", "private"]),
+        ("quote", ["id", "private"]),
+        ("search", ["keywords", "private"]),
+    ] {
+        let c = schema
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == command)
+            .unwrap();
+        let names: Vec<&str> = c["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, options, "{c}");
+        assert_eq!(c["options"][0]["required"], true, "{c}");
+        assert_eq!(c["options"][1]["type"], 5, "{c}");
     }
     assert_eq!(schema[0]["options"][0]["name"], "question");
     assert_eq!(schema[0]["options"][0]["max_length"], 300);
@@ -310,6 +335,19 @@ async fn slash_commands_mentions_and_listen_channels() {
         embed_text(&body).contains("卡的事情我不知道是哪裡出來的"),
         "{body}"
     );
+    let id = fake.command(
+        "quote",
+        json!([{"name": "id", "type": 3, "value": "Z99 <@123>"}]),
+        11,
+    );
+    let body = fake.wait_for_callback(id, WAIT).await.expect("/quote Z99");
+    assert_eq!(body["data"]["flags"], 64, "{body}");
+    let notice = body["data"]["content"].as_str().unwrap();
+    assert!(notice.contains("No passage"), "{body}");
+    assert!(
+        !notice.contains("<@123>"),
+        "echoed text is escaped: {notice}"
+    );
     let id = fake.command("topics", json!([]), 11);
     let body = fake.wait_for_callback(id, WAIT).await.expect("/topics");
     assert!(embed_text(&body).contains("七成收入來自B端"), "{body}");
@@ -323,6 +361,17 @@ async fn slash_commands_mentions_and_listen_channels() {
     );
     let body = fake.wait_for_callback(id, WAIT).await.expect("/search");
     assert!(embed_text(&body).contains("`Q"), "{body}");
+    assert_ne!(body["data"]["flags"], 64, "public by default");
+    let id = fake.command(
+        "search",
+        json!([{"name": "keywords", "type": 3, "value": "To B"}, {"name": "private", "type": 5, "value": true}]),
+        11,
+    );
+    let body = fake
+        .wait_for_callback(id, WAIT)
+        .await
+        .expect("private /search");
+    assert_eq!(body["data"]["flags"], 64, "{body}");
     let id = fake.command("help", json!([]), 11);
     assert!(fake.wait_for_callback(id, WAIT).await.is_some(), "/help");
 
