@@ -64,7 +64,7 @@ impl Default for AnswerConfig {
 }
 
 /// Settings of the Discord front end (no secrets).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DiscordConfig {
     /// Guild to register commands in; 0 registers them globally.
@@ -81,6 +81,20 @@ pub struct DiscordConfig {
     pub shard_last: u32,
     /// Users allowed to run admin commands besides members with Manage Server.
     pub owner_ids: Vec<u64>,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            guild_id: 0,
+            listen_channels: Vec::new(),
+            cooldown_secs: 3,
+            shard_total: 0,
+            shard_first: 0,
+            shard_last: 0,
+            owner_ids: Vec::new(),
+        }
+    }
 }
 
 impl Config {
@@ -199,6 +213,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("bot.toml:"), "{e}");
+        let minimal = "corpus_dir = \"c\"\nlexicon_dir = \".\"\nglossary = \"g\"\n";
+        let c = Config::parse(Path::new("bot.toml"), minimal).unwrap();
+        assert_eq!(
+            c.discord.cooldown_secs, 3,
+            "the default holds without a [discord] table"
+        );
+        assert_eq!(c.persist_above, 20_000);
     }
 
     #[test]
