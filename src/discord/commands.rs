@@ -42,7 +42,7 @@ pub async fn ask(
     }
     let t = Instant::now();
     let engine = ctx.data().engine();
-    let answer = engine.ask(&question);
+    let answer = engine.ask(&super::trigger::without_mentions(&question));
     let embed = render::embed(&answer, engine.corpus());
     ctx.send(reply(&[embed], private.unwrap_or(false))).await?;
     super::log_answer("ask", t, &answer, engine.corpus());
@@ -132,7 +132,7 @@ pub async fn search(
     let t = Instant::now();
     let engine = ctx.data().engine();
     let corpus = engine.corpus();
-    let hits = engine.search(&keywords, 10);
+    let hits = engine.search(&super::trigger::without_mentions(&keywords), 10);
     let embed = render::search(&keywords, &hits, corpus);
     ctx.send(reply(&[embed], private.unwrap_or(false))).await?;
     let ids: Vec<String> = hits

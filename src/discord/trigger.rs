@@ -41,17 +41,49 @@ pub fn trigger(m: Incoming<'_>, bot_id: u64) -> Trigger {
     let tags = [format!("<@{bot_id}>"), format!("<@!{bot_id}>")];
     let tagged = tags.iter().any(|t| m.content.contains(t.as_str()));
     if m.mentions_bot || tagged {
-        let mut question = m.content.to_string();
-        for t in &tags {
-            question = question.replace(t.as_str(), " ");
-        }
-        return Trigger::Mention(question.trim().to_string());
+        return Trigger::Mention(without_mentions(m.content));
     }
     let text = m.content.trim();
     if m.in_listen_channel && (text.ends_with('?') || text.ends_with('？')) {
-        return Trigger::Listen(text.to_string());
+        return Trigger::Listen(without_mentions(text));
     }
     Trigger::Ignore
+}
+
+/// The question without Discord's mention syntax (`<@id>`, `<@!id>`, `<@&id>`, `<#id>`,
+/// `@everyone`, `@here`): those address people, they are not part of what is asked.
+pub fn without_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['<', '@']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let skip = if let Some(body) = tail.strip_prefix('<') {
+            let inner = body.trim_start_matches(['@', '!', '&', '#']);
+            let digits = inner.len() - inner.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let marker = body.len() - inner.len();
+            (marker > 0 && digits > 0 && inner[digits..].starts_with('>'))
+                .then_some(1 + marker + digits + 1)
+        } else {
+            ["@everyone", "@here"]
+                .iter()
+                .find(|m| tail.starts_with(**m))
+                .map(|m| m.len())
+        };
+        match skip {
+            Some(n) => {
+                out.push(' ');
+                rest = &tail[n..];
+            }
+            None => {
+                let c = tail.chars().next().map_or(1, char::len_utf8);
+                out.push_str(&tail[..c]);
+                rest = &tail[c..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -69,6 +101,22 @@ mod tests {
     }
 
     #[test]
+    fn mention_syntax_is_not_part_of_the_question() {
+        let cases = [
+            (
+                "@everyone <@123> <@!4> <@&456> <#7> 零一萬物賣卡了嗎?",
+                "零一萬物賣卡了嗎?",
+            ),
+            ("a<b @here c", "a<b c"),
+            ("email@example.com <@x> <>", "email@example.com <@x> <>"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(without_mentions(input), want, "{input}");
+        }
+    }
+
+    #[test]
     fn trigger_table() {
         let bot = 42;
         let cases: Vec<(Incoming, Trigger)> = vec![
@@ -78,7 +126,7 @@ mod tests {
             ),
             (
                 msg("請問 <@!42> PopAi是什么"),
-                Trigger::Mention("請問   PopAi是什么".into()),
+                Trigger::Mention("請問 PopAi是什么".into()),
             ),
             (
                 Incoming {
