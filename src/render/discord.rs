@@ -227,6 +227,8 @@ fn page_chunks(text: &str) -> Vec<String> {
 /// Splits text into chunks of at most `max` characters, at paragraph or sentence ends where
 /// possible. Every chunk is a verbatim slice; together they are the whole text.
 pub fn split_text(text: &str, max: usize) -> Vec<String> {
+    // At least one character per chunk, so the loop always moves on.
+    let max = max.max(1);
     let mut out = Vec::new();
     let mut rest = text;
     while rest.chars().count() > max {
@@ -431,6 +433,7 @@ mod tests {
             );
         }
         assert_eq!(split_text("", 5), [""]);
+        assert_eq!(split_text("甲乙", 0), ["甲", "乙"]);
     }
 
     #[test]
