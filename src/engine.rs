@@ -162,33 +162,25 @@ impl Engine {
     /// Loads corpus, lexicon and glossary named by `config`, parsing jieba's dictionary on a
     /// second thread meanwhile (it is the slowest part of start-up), and builds the index.
     pub fn load(config: &Config) -> Result<Engine> {
-        std::thread::scope(|s| {
-            let jieba = s.spawn(Jieba::new);
-            let corpus = Corpus::load_dir(&config.corpus_dir);
-            let lexicon = Lexicon::load(&config.lexicon_dir);
-            let glossary = load_glossary(&config.glossary);
-            let jieba = jieba.join().expect("jieba dictionary parse panicked");
-            let corpus = corpus?;
-            let store = crate::store::Store::for_corpus(config, &corpus);
-            Engine::with_store(
-                corpus,
-                &lexicon?,
-                glossary?,
-                jieba,
-                config.answer.clone(),
-                store.as_ref(),
-            )
-        })
+        Engine::assemble(config, || Corpus::load_dir(&config.corpus_dir))
     }
 
     /// Like [`Engine::load`], with a corpus given instead of read from `config.corpus_dir`
     /// (benchmarks build synthetic libraries this way).
     pub fn with_corpus(config: &Config, corpus: Corpus) -> Result<Engine> {
+        Engine::assemble(config, move || Ok(corpus))
+    }
+
+    /// Loads everything but the corpus from `config` while jieba parses its dictionary, then
+    /// builds (or opens, from the store) the engine.
+    fn assemble(config: &Config, corpus: impl FnOnce() -> Result<Corpus>) -> Result<Engine> {
         std::thread::scope(|s| {
             let jieba = s.spawn(Jieba::new);
+            let corpus = corpus();
             let lexicon = Lexicon::load(&config.lexicon_dir);
             let glossary = load_glossary(&config.glossary);
             let jieba = jieba.join().expect("jieba dictionary parse panicked");
+            let corpus = corpus?;
             let store = crate::store::Store::for_corpus(config, &corpus);
             Engine::with_store(
                 corpus,
