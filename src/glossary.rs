@@ -1,94 +1,298 @@
 /*!
 The English → Chinese glossary: how English questions reach a Chinese interview.
 
-It is derived from CC-CEDICT (a community Chinese–English dictionary, CC BY-SA 4.0) by
-`interview-bot glossary --cedict FILE`: only headwords that occur in the corpus are kept, and
-each English gloss becomes a key (words stemmed, so `games`, `gaming` and `game` meet). At
-query time runs of English words are matched greedily, longest first (`sales team` before
-`sales`). A word list built from a real dictionary generalises to questions nobody thought of,
-which a hand-made list tuned to test questions does not.
+Users sometimes ask in English ("Why did 01.AI spin off its gaming business?") about a text
+written in Chinese. Matching needs Chinese terms, so English words of a question are looked
+up here and their translations join the query as alternatives (see `expand.rs`).
+
+The glossary is derived from CC-CEDICT (a community Chinese–English dictionary, CC BY-SA 4.0)
+rather than written by hand: a real dictionary generalises to questions nobody thought of,
+which a list tuned to test questions does not. It is generated once into
+`config/glossary-en-zh.tsv` by `interview-bot glossary --cedict FILE` ([`parse_cedict`], then
+[`Glossary::build`], then [`Glossary::to_tsv`]) and read at start-up ([`Glossary::from_tsv`]).
+
+Building it, in short:
+- only headwords of two characters or more that occur in the (folded) corpus are kept — a
+  single character occurs almost everywhere and means many things — and only where they do
+  not straddle two words (新生 "newborn" is not in 创新生态) nor name something (proper nouns,
+  capitalised in CC-CEDICT's pinyin, are left to the hand-written lexicon);
+- every English gloss of at most three words becomes a key, its words Snowball-stemmed, so
+  `games`, `gaming` and `game` meet;
+- a key keeps at most [`MAX_TERMS_PER_KEY`] headwords, those for which the gloss is the most
+  primary sense (see [`Glossary::build`]), so `capital` or `card` cannot flood a query.
+
+At query time runs of English words are matched greedily, longest first (`sales team` before
+`sales`), see [`Glossary::lookup`].
+
+Proper names (01.AI, Kai-Fu Lee, Alibaba) are not this module's business: they come from the
+hand-written lexicon. Nor are single-character words (卖 "sell", 大 "big"): a question that
+needs one must get it elsewhere (e.g. `config/synonyms.txt`).
 */
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
-/// What can go wrong reading the dictionary or the derived glossary file.
+/// What can go wrong reading the dictionary or the glossary file; every variant names its line.
 #[derive(Debug, thiserror::Error)]
 pub enum GlossaryError {
-    /// A line of the dictionary or glossary does not have the expected shape.
+    /// A dictionary line does not have the shape `Trad Simp [pin yin] /gloss/gloss/`.
+    #[error("CC-CEDICT line {line}: {message}")]
+    Cedict {
+        /// 1-based line of the dictionary.
+        line: usize,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// The dictionary could not be read (I/O error or invalid UTF-8) at a line.
+    #[error("CC-CEDICT line {line}: cannot read: {source}")]
+    Read {
+        /// 1-based line that could not be read.
+        line: usize,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A line of the glossary file is not `english key<TAB>中文 中文 …`.
     #[error("{file}:{line}: {message}")]
-    Malformed {
-        /// The file read.
+    Tsv {
+        /// The file, as named by the caller.
         file: String,
         /// 1-based line.
         line: usize,
-        /// What is wrong.
+        /// What is wrong, in words.
         message: String,
     },
-    /// The dictionary could not be read.
-    #[error("cannot read the dictionary: {0}")]
-    Io(#[from] std::io::Error),
 }
 
-/// One dictionary entry.
+/// One CC-CEDICT entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CedictEntry {
     /// Headword in Traditional characters.
     pub traditional: String,
     /// Headword in Simplified characters.
     pub simplified: String,
-    /// English glosses in dictionary order.
+    /// Pinyin with tone numbers, as written between the brackets; proper nouns are
+    /// capitalised (`Zhong1 guo2`).
+    pub pinyin: String,
+    /// The senses between slashes, verbatim and in dictionary order (a sense may hold several
+    /// near-synonyms separated by `; `, and notes, classifiers or cross-references).
     pub glosses: Vec<String>,
 }
 
-/// Reads CC-CEDICT lines: `Traditional Simplified [pin yin] /gloss/gloss/`; `#` comments.
+/// Reads CC-CEDICT: lines `Traditional Simplified [pin1 yin1] /gloss/gloss/`; blank lines and
+/// `#` comments are skipped. A malformed line is an error naming its line number.
 pub fn parse_cedict(reader: impl BufRead) -> Result<Vec<CedictEntry>, GlossaryError> {
     let mut out = Vec::new();
     for (i, line) in reader.lines().enumerate() {
-        let line = line?;
-        let line = line.trim_end();
+        let line = line.map_err(|source| GlossaryError::Read {
+            line: i + 1,
+            source,
+        })?;
+        let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let bad = |message: &str| GlossaryError::Malformed {
-            file: "CC-CEDICT".into(),
+        out.push(parse_line(line).map_err(|message| GlossaryError::Cedict {
             line: i + 1,
-            message: message.into(),
-        };
-        let (head, rest) = line.split_once(" [").ok_or_else(|| bad("no [pinyin]"))?;
-        let (traditional, simplified) = head
-            .split_once(' ')
-            .ok_or_else(|| bad("no simplified headword"))?;
-        let (_, glosses) = rest.split_once("] /").ok_or_else(|| bad("no /glosses/"))?;
-        let glosses: Vec<String> = glosses
-            .trim_end_matches('/')
-            .split('/')
-            .flat_map(|g| g.split("; "))
-            .map(|g| g.trim().to_string())
-            .filter(|g| !g.is_empty())
-            .collect();
-        if glosses.is_empty() {
-            return Err(bad("no glosses"));
-        }
-        out.push(CedictEntry {
-            traditional: traditional.to_string(),
-            simplified: simplified.to_string(),
-            glosses,
-        });
+            message: message.to_string(),
+        })?);
     }
     Ok(out)
 }
 
-/// English stop words that never make a key on their own.
+/// One non-comment dictionary line.
+fn parse_line(line: &str) -> Result<CedictEntry, &'static str> {
+    let (head, rest) = line
+        .split_once(" [")
+        .ok_or("expected `Traditional Simplified [pinyin] /gloss/`: no [pinyin]")?;
+    let (traditional, simplified) = head
+        .split_once(' ')
+        .ok_or("expected `Traditional Simplified [pinyin] /gloss/`: one headword only")?;
+    if traditional.is_empty() || simplified.is_empty() || simplified.contains(' ') {
+        return Err("expected `Traditional Simplified [pinyin] /gloss/`: bad headwords");
+    }
+    let (pinyin, glosses) = rest.split_once(']').ok_or("unclosed [pinyin]")?;
+    let glosses = glosses.trim_start();
+    if !glosses.starts_with('/') || !glosses.ends_with('/') || glosses.len() < 2 {
+        return Err("glosses must be written /between/slashes/");
+    }
+    let glosses: Vec<String> = glosses[1..glosses.len() - 1]
+        .split('/')
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(str::to_string)
+        .collect();
+    if glosses.is_empty() {
+        return Err("no glosses");
+    }
+    Ok(CedictEntry {
+        traditional: traditional.to_string(),
+        simplified: simplified.to_string(),
+        pinyin: pinyin.trim().to_string(),
+        glosses,
+    })
+}
+
+/// Most Chinese terms kept for one English key.
+pub const MAX_TERMS_PER_KEY: usize = 4;
+
+/// A term whose gloss is its entry's sense number `best + SENSE_SLACK` or later is dropped from
+/// a key when another term has that key as sense number `best` (0 = primary): the fourth
+/// sense of a word is a poor translation next to a word whose first sense it is.
+const SENSE_SLACK: usize = 3;
+
+/// Longest English key, in words, and so the longest run [`Glossary::lookup`] tries.
+const MAX_KEY_WORDS: usize = 3;
+
+/// Function words: a key made only of these (`be`, `it`, `may`) is not kept.
 const STOP: &[&str] = &[
-    "a", "an", "the", "be", "is", "are", "of", "to", "in", "on", "at", "for", "by", "and", "or",
-    "it", "sth", "sb", "one", "oneself", "etc", "with", "as", "from", "not", "no",
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
+    "been", "before", "being", "both", "but", "by", "can", "could", "did", "do", "does", "each",
+    "else", "for", "from", "had", "has", "have", "he", "her", "here", "him", "his", "how", "i",
+    "if", "in", "into", "is", "it", "its", "may", "me", "might", "more", "most", "must", "my",
+    "no", "not", "of", "off", "on", "once", "one", "only", "or", "other", "our", "out", "over",
+    "own", "shall", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them",
+    "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "up",
+    "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "whose",
+    "why", "will", "with", "would", "you", "your",
 ];
 
-/// Most Chinese terms kept per English key.
-const MAX_TERMS_PER_KEY: usize = 5;
+/// Placeholders of dictionary glosses (`to sell sth`), left out of keys: questions never say them.
+const PLACEHOLDERS: &[&str] = &[
+    "sb",
+    "sth",
+    "sb's",
+    "sth's",
+    "one's",
+    "oneself",
+    "someone",
+    "something",
+    "etc",
+];
 
-/// English key (stemmed words joined by spaces) → Chinese terms (Simplified) in the corpus.
+/// Starts of glosses that are not translations (after parenthesised notes are removed).
+const NOT_TRANSLATIONS: &[&str] = &[
+    "cl:",
+    "variant of",
+    "old variant",
+    "archaic variant",
+    "japanese variant",
+    "erhua variant",
+    "see ",
+    "see:",
+    "surname ",
+    "abbr.",
+    "abbr ",
+    "used in ",
+    "used before",
+    "also written",
+    "also pr.",
+    "pr.",
+    "taiwan pr.",
+    "lit.",
+    "lit:",
+];
+
+/// Stems one English word (lowercased first) with the Snowball English stemmer — the same
+/// form [`Glossary`] keys are made of, exposed so that callers can match against them.
+pub fn stem(word: &str) -> String {
+    thread_local! {
+        static STEMMER: rust_stemmers::Stemmer =
+            rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+    }
+    let lower = word.to_lowercase();
+    STEMMER.with(|s| s.stem(&lower).into_owned())
+}
+
+/// Removes `( … )` and `[ … ]` notes, nested or not.
+fn strip_notes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0usize;
+    for c in s.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The keys of one sense (one slash-separated gloss), each with the index of the alternative
+/// (`; `) it comes from: one per alternative of at most [`MAX_KEY_WORDS`] words, plus a
+/// joined form of hyphenated words (`pre-train` gives `pre train` — how a question's words
+/// arrive — and `pretrain`).
+fn sense_keys(sense: &str) -> Vec<(usize, String)> {
+    let plain = strip_notes(&sense.to_lowercase());
+    let mut keys: Vec<(usize, String)> = Vec::new();
+    let mut alts = 0;
+    let parts = plain
+        .split(';')
+        .map(|part| {
+            let part = part.trim();
+            part.strip_prefix("fig.").unwrap_or(part).trim_start()
+        })
+        .filter(|part| !NOT_TRANSLATIONS.iter().any(|p| part.starts_with(p)));
+    for alt in parts {
+        // A comma makes a description or a list ("county in Langfang, Hebei"), not a term.
+        if alt.trim().is_empty() || alt.contains(',') || !alt.is_ascii() {
+            continue;
+        }
+        let mut words: Vec<&str> = alt
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '\''))
+            .map(|w| w.trim_matches(['-', '\'']))
+            .filter(|w| !w.is_empty() && !PLACEHOLDERS.contains(w))
+            .collect();
+        while words
+            .first()
+            .is_some_and(|w| matches!(*w, "to" | "a" | "an" | "the"))
+        {
+            words.remove(0);
+        }
+        // `willing` stems to `will`: function words are checked after stemming too.
+        if words
+            .iter()
+            .all(|w| STOP.contains(w) || STOP.contains(&stem(w).as_str()))
+        {
+            continue;
+        }
+        let split: Vec<&str> = words
+            .iter()
+            .flat_map(|w| w.split('-'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let joined: Vec<String> = words.iter().map(|w| w.replace('-', "")).collect();
+        let joined: Vec<&str> = joined.iter().map(String::as_str).collect();
+        let before = keys.len();
+        for form in [split, joined] {
+            if form.len() <= MAX_KEY_WORDS {
+                let key = form.iter().map(|w| stem(w)).collect::<Vec<_>>().join(" ");
+                if !keys.iter().any(|(_, k)| *k == key) {
+                    keys.push((alts, key));
+                }
+            }
+        }
+        if keys.len() > before {
+            alts += 1;
+        }
+    }
+    keys
+}
+
+/// How primary a gloss is for a headword: lower sorts first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Rank {
+    /// Index of the sense among the entry's translating senses (0 = primary).
+    sense: usize,
+    /// Index of the alternative within the sense (`affair; matter; thing; business`).
+    alt: usize,
+    /// Number of translating senses of the entry: a narrow word is a better translation.
+    senses: usize,
+}
+
+/// English key (stemmed words joined by spaces) → Chinese terms (Simplified, lowercase) that
+/// occur in the corpus, best first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Glossary {
     map: BTreeMap<String, Vec<String>>,
@@ -97,115 +301,92 @@ pub struct Glossary {
 /// A run of query words found in the glossary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GlossaryMatch {
-    /// Index of the first word of the run.
+    /// Index of the first word of the run in the words given to [`Glossary::lookup`].
     pub start: usize,
-    /// Number of words in the run.
+    /// Number of words in the run (1 to 3).
     pub len: usize,
-    /// Chinese terms for it.
+    /// Chinese terms (Simplified) for it, best first.
     pub terms: Vec<String>,
 }
 
-/// Stems an English word (Snowball English), lowercased.
-pub fn stem(word: &str) -> String {
-    let lower = word.to_lowercase();
-    thread_local! {
-        static STEMMER: rust_stemmers::Stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
-    }
-    STEMMER.with(|s| s.stem(&lower).into_owned())
-}
-
-/// The key of a gloss: its words stemmed, or `None` for glosses that are not translations.
-fn gloss_key(gloss: &str) -> Option<String> {
-    let lower = gloss.to_lowercase();
-    for skip in [
-        "cl:",
-        "variant of",
-        "see ",
-        "surname ",
-        "abbr.",
-        "used in",
-        "old variant",
-        "japanese variant",
-        "erhua variant",
-        "also written",
-        "also pr.",
-    ] {
-        if lower.starts_with(skip) {
-            return None;
-        }
-    }
-    // Drop parenthesised notes: "sales (representative, agreement etc)" → "sales".
-    let mut plain = String::new();
-    let mut depth = 0usize;
-    for c in lower.chars() {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => plain.push(c),
-            _ => {}
-        }
-    }
-    let mut words: Vec<&str> = plain
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '\''))
-        .filter(|w| !w.is_empty())
-        .collect();
-    while words
-        .first()
-        .is_some_and(|w| matches!(*w, "to" | "a" | "an" | "the"))
-    {
-        words.remove(0);
-    }
-    if words.is_empty() || words.len() > 3 || words.iter().all(|w| STOP.contains(w)) {
-        return None;
-    }
-    if words.iter().any(|w| !w.is_ascii()) {
-        return None;
-    }
-    Some(words.iter().map(|w| stem(w)).collect::<Vec<_>>().join(" "))
-}
-
 impl Glossary {
-    /// Keeps entries whose Simplified headword occurs in `corpus_simplified` (the corpus
-    /// folded to Simplified, lowercase). Headwords of one character are kept only for their
-    /// first gloss, when it is a single word (卖 → sell), since nearly every character occurs
-    /// somewhere. A key keeps at most five terms, those whose gloss comes earliest in its
-    /// entry (the primary sense) first, longer headwords before shorter at equal rank.
+    /// Derives the glossary from dictionary `entries`, keeping the words of `corpus_simplified`
+    /// (the corpus folded to Simplified and lowercased by the caller).
+    ///
+    /// The rule:
+    /// 1. A headword (Simplified, lowercased) is kept if it has at least two characters, at
+    ///    least one of them Chinese, and occurs in the corpus as a substring that does not
+    ///    straddle words (see `corpus_words`: 新生 is not kept for 创新生态). Proper nouns
+    ///    (capitalised pinyin) are left out: names come from the hand-written lexicon, and
+    ///    CC-CEDICT's place names (资源, a county) only add noise.
+    /// 2. Each sense of a kept entry that is a translation (not a classifier, cross-reference,
+    ///    variant, surname, abbreviation or literal gloss; notes in parentheses removed) gives
+    ///    keys: its `;`-separated alternatives of at most three words (none with a comma: that
+    ///    is a description), leading `to`/`a`/`the` and placeholders (`sb`, `sth`) dropped,
+    ///    words stemmed. Keys of function words only (`be`, `may`, `willing` → `will`) are
+    ///    dropped.
+    /// 3. For each key, each headword is ranked by the index of the sense that gave it among
+    ///    the entry's translating senses (0 = primary), then by the index of the alternative
+    ///    within that sense, then by how many senses the entry has (a narrow word first).
+    ///    Headwords ranked [`SENSE_SLACK`] senses or more behind the key's best are dropped, and
+    ///    at most [`MAX_TERMS_PER_KEY`] are kept, best first (ties: longer headword first, then
+    ///    code-point order), so the result does not depend on the order of `entries`.
     pub fn build(entries: &[CedictEntry], corpus_simplified: &str) -> Glossary {
-        // key → (gloss position, -headword length, headword)
-        let mut candidates: BTreeMap<String, BTreeSet<(usize, isize, String)>> = BTreeMap::new();
-        for e in entries {
-            let h = e.simplified.to_lowercase();
-            let chars = h.chars().count();
-            if chars == 0
-                || !h.chars().any(|c| c as u32 >= 0x3400)
-                || !corpus_simplified.contains(&h)
-            {
+        let words = corpus_words(entries, corpus_simplified);
+        let mut candidates: BTreeMap<String, BTreeMap<String, Rank>> = BTreeMap::new();
+        for entry in entries {
+            let head = entry.simplified.to_lowercase();
+            if is_proper_noun(entry) || !words.contains(&head) {
                 continue;
             }
-            for (pos, g) in e.glosses.iter().enumerate() {
-                if chars == 1
-                    && (pos > 0 || g.split_whitespace().filter(|w| *w != "to").count() != 1)
-                {
-                    break;
-                }
-                if let Some(key) = gloss_key(g) {
-                    candidates
-                        .entry(key)
+            let senses: Vec<Vec<(usize, String)>> = entry
+                .glosses
+                .iter()
+                .map(|g| sense_keys(g))
+                .filter(|keys| !keys.is_empty())
+                .collect();
+            for (i, keys) in senses.iter().enumerate() {
+                for (alt, key) in keys {
+                    let rank = Rank {
+                        sense: i,
+                        alt: *alt,
+                        senses: senses.len(),
+                    };
+                    match candidates
+                        .entry(key.clone())
                         .or_default()
-                        .insert((pos, -(chars as isize), h.clone()));
+                        .entry(head.clone())
+                    {
+                        Entry::Vacant(v) => {
+                            v.insert(rank);
+                        }
+                        Entry::Occupied(mut o) => {
+                            if rank < *o.get() {
+                                o.insert(rank);
+                            }
+                        }
+                    }
                 }
             }
         }
         let map = candidates
             .into_iter()
-            .map(|(k, set)| {
-                let mut terms: Vec<String> = Vec::new();
-                for (_, _, h) in set {
-                    if !terms.contains(&h) && terms.len() < MAX_TERMS_PER_KEY {
-                        terms.push(h);
-                    }
-                }
-                (k, terms)
+            .map(|(key, heads)| {
+                let mut ranked: Vec<(Rank, String)> =
+                    heads.into_iter().map(|(h, r)| (r, h)).collect();
+                ranked.sort_by(|(ra, a), (rb, b)| {
+                    ra.cmp(rb)
+                        .then_with(|| b.chars().count().cmp(&a.chars().count()))
+                        .then_with(|| a.cmp(b))
+                });
+                let best = ranked[0].0.sense;
+                let terms = ranked
+                    .into_iter()
+                    .filter(|(r, _)| r.sense < best + SENSE_SLACK)
+                    .take(MAX_TERMS_PER_KEY)
+                    .map(|(_, h)| h)
+                    .collect();
+                (key, terms)
             })
             .collect();
         Glossary { map }
@@ -216,23 +397,36 @@ impl Glossary {
         self.map.len()
     }
 
-    /// Whether the glossary is empty.
+    /// Whether there are no keys.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
-    /// The glossary file: a licence header, then `key<TAB>term term…` lines, sorted.
+    /// The Chinese terms of a key (stemmed words joined by one space), best first.
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        self.map.get(key).map(Vec::as_slice)
+    }
+
+    /// All keys with their terms, keys in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// The glossary file: a provenance and licence header, then `key<TAB>term term …` lines
+    /// sorted by key. The same glossary always gives the same text.
     pub fn to_tsv(&self) -> String {
         let mut s = String::from(
-            "# English → Chinese glossary for interview-bot, derived from CC-CEDICT\n\
-             # (MDBG, release of 2023-11-07, https://www.mdbg.net/chinese/dictionary?page=cc-cedict),\n\
-             # filtered to the words of the corpus. Licensed CC BY-SA 4.0, like its source:\n\
+            "# English → Chinese glossary for interview-bot.\n\
+             # Derived from CC-CEDICT (MDBG, 2023-11-07 release,\n\
+             # https://www.mdbg.net/chinese/dictionary?page=cc-cedict), filtered to the\n\
+             # vocabulary of the corpus; licensed, like its source, CC BY-SA 4.0:\n\
              # https://creativecommons.org/licenses/by-sa/4.0/\n\
-             # Regenerate: interview-bot glossary --cedict cedict_1_0_ts_utf-8_mdbg.txt.gz > config/glossary-en-zh.tsv\n\
-             # Format: stemmed English key<TAB>Simplified Chinese terms separated by spaces.\n",
+             # Generated, do not edit. Regenerate with:\n\
+             #   interview-bot glossary --cedict PATH > config/glossary-en-zh.tsv\n\
+             # Format: stemmed English key<TAB>Simplified Chinese terms, best first, space-separated.\n",
         );
-        for (k, terms) in &self.map {
-            s.push_str(k);
+        for (key, terms) in &self.map {
+            s.push_str(key);
             s.push('\t');
             s.push_str(&terms.join(" "));
             s.push('\n');
@@ -240,126 +434,410 @@ impl Glossary {
         s
     }
 
-    /// Reads a glossary file written by [`Glossary::to_tsv`]; errors name `file` and line.
-    pub fn from_tsv(text: &str, file: &str) -> Result<Glossary, GlossaryError> {
+    /// Reads a glossary file written by [`Glossary::to_tsv`]. Blank lines and `#` comments are
+    /// skipped; an error names `file_name` and the line.
+    pub fn from_tsv(text: &str, file_name: &str) -> Result<Glossary, GlossaryError> {
         let mut map = BTreeMap::new();
         for (i, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let bad = |message: &str| GlossaryError::Malformed {
-                file: file.to_string(),
+            let bad = |message: &str| GlossaryError::Tsv {
+                file: file_name.to_string(),
                 line: i + 1,
                 message: message.to_string(),
             };
             let (key, terms) = line
                 .split_once('\t')
-                .ok_or_else(|| bad("expected `english<TAB>中文 …`"))?;
-            let terms: Vec<String> = terms.split_whitespace().map(str::to_string).collect();
-            if key.trim().is_empty() || terms.is_empty() {
-                return Err(bad("expected `english<TAB>中文 …`"));
+                .ok_or_else(|| bad("expected `english key<TAB>中文 …`, found no tab"))?;
+            let words: Vec<&str> = key.split_whitespace().collect();
+            if words.is_empty() || words.len() > MAX_KEY_WORDS {
+                return Err(bad("the English key must have one to three words"));
             }
-            map.insert(key.trim().to_string(), terms);
+            let terms: Vec<String> = terms.split_whitespace().map(str::to_string).collect();
+            if terms.is_empty() {
+                return Err(bad("no Chinese terms after the tab"));
+            }
+            if map.insert(words.join(" "), terms).is_some() {
+                return Err(bad("this English key was already given"));
+            }
         }
         Ok(Glossary { map })
     }
 
-    /// Greedy longest-first matches (up to three words) over lowercase English `words`.
+    /// Finds glossary keys in a question's English `words` (lowercase, in order): at each
+    /// position the longest run of up to three words whose stems form a key wins, and matching
+    /// resumes after it; words matching nothing are skipped.
     pub fn lookup(&self, words: &[&str]) -> Vec<GlossaryMatch> {
         let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
         let mut out = Vec::new();
-        let mut i = 0;
-        while i < stems.len() {
-            let found = (1..=3.min(stems.len() - i)).rev().find_map(|len| {
-                let key = stems[i..i + len].join(" ");
-                self.map.get(&key).map(|terms| (len, terms))
-            });
-            match found {
+        let mut start = 0;
+        while start < stems.len() {
+            let longest = (1..=MAX_KEY_WORDS.min(stems.len() - start))
+                .rev()
+                .find_map(|len| {
+                    let key = stems[start..start + len].join(" ");
+                    self.map.get(&key).map(|terms| (len, terms))
+                });
+            match longest {
                 Some((len, terms)) => {
                     out.push(GlossaryMatch {
-                        start: i,
+                        start,
                         len,
                         terms: terms.clone(),
                     });
-                    i += len;
+                    start += len;
                 }
-                None => i += 1,
+                None => start += 1,
             }
         }
         out
     }
 }
 
+/// The headwords (Simplified, lowercase, two characters or more, at least one Chinese) that
+/// occur in `corpus` without straddling words: at least one occurrence lies inside a single
+/// token of jieba's segmentation (its own dictionary, no guessing of unknown words), or starts
+/// and ends on token boundaries. So 新生 (newborn) does not come from 创新生态 (创新|生态), nor
+/// 得了 from 获得了 (获得|了), while 投资 in 投资人 and 大模型 (大|模型) are kept.
+fn corpus_words(entries: &[CedictEntry], corpus: &str) -> BTreeSet<String> {
+    let jieba = jieba_rs::Jieba::new();
+    let mut boundaries = BTreeSet::from([0, corpus.len()]);
+    let mut at = 0;
+    for token in jieba.cut(corpus, false) {
+        at += token.word.len();
+        boundaries.insert(at);
+    }
+    let mut out = BTreeSet::new();
+    for entry in entries {
+        let head = entry.simplified.to_lowercase();
+        if head.chars().count() < 2 || !head.chars().any(is_chinese) || out.contains(&head) {
+            continue;
+        }
+        let is_word = corpus.match_indices(head.as_str()).any(|(start, m)| {
+            let end = start + m.len();
+            let inside_one_token = boundaries.range(start + 1..end).next().is_none();
+            inside_one_token || boundaries.contains(&start) && boundaries.contains(&end)
+        });
+        if is_word {
+            out.insert(head);
+        }
+    }
+    out
+}
+
+/// Whether CC-CEDICT marks `entry` as a proper noun: its first syllable is capitalised
+/// (`Zhong1 guo2`, `Li3 Kai1 fu4`; not `K shu1`, a Latin letter).
+fn is_proper_noun(entry: &CedictEntry) -> bool {
+    entry.pinyin.split(' ').next().is_some_and(|syllable| {
+        syllable.starts_with(|c: char| c.is_ascii_uppercase())
+            && syllable.ends_with(|c: char| ('1'..='5').contains(&c))
+    })
+}
+
+/// Whether `c` is a CJK ideograph (the unified blocks and their extensions).
+fn is_chinese(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const SAMPLE: &str = "# comment\n\
+    #[test]
+    fn parse_cedict_reads_entries_and_skips_comments() {
+        let text = "# CC-CEDICT\n#! version=1\n\n\
+            遊戲 游戏 [you2 xi4] /game/CL:場|场[chang3]/to play/\n\
+            放棄 放弃 [fang4 qi4] /to renounce; to abandon; to give up/\r\n\
+            3C 3C [san1 C] /computers, communications, and consumer electronics/\n";
+        let entries = parse_cedict(text.as_bytes()).unwrap();
+        let table: [(&str, &str, &str, &[&str]); 3] = [
+            (
+                "遊戲",
+                "游戏",
+                "you2 xi4",
+                &["game", "CL:場|场[chang3]", "to play"],
+            ),
+            (
+                "放棄",
+                "放弃",
+                "fang4 qi4",
+                &["to renounce; to abandon; to give up"],
+            ),
+            (
+                "3C",
+                "3C",
+                "san1 C",
+                &["computers, communications, and consumer electronics"],
+            ),
+        ];
+        assert_eq!(entries.len(), table.len());
+        for (e, (t, s, p, g)) in entries.iter().zip(table) {
+            assert_eq!(
+                (
+                    e.traditional.as_str(),
+                    e.simplified.as_str(),
+                    e.pinyin.as_str()
+                ),
+                (t, s, p)
+            );
+            assert_eq!(e.glosses, g);
+        }
+    }
+
+    #[test]
+    fn parse_cedict_errors_name_the_line() {
+        let good = "# comment\n好 好 [hao3] /good/\n";
+        let cases = [
+            ("壞的行", "no [pinyin]"),
+            ("壞 [huai4] /bad/", "one headword only"),
+            ("壞 坏 [huai4 /bad/", "unclosed [pinyin]"),
+            ("壞 坏 [huai4] bad", "/between/slashes/"),
+            ("壞 坏 [huai4] /bad", "/between/slashes/"),
+            ("壞 坏 [huai4] //", "no glosses"),
+        ];
+        for (bad, why) in cases {
+            let text = format!("{good}{bad}\n");
+            let e = parse_cedict(text.as_bytes()).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.starts_with("CC-CEDICT line 3: "), "{bad}: {msg}");
+            assert!(msg.contains(why), "{bad}: {msg}");
+        }
+        let e = parse_cedict(&b"\xff\xfe\n"[..]).unwrap_err();
+        assert!(e.to_string().starts_with("CC-CEDICT line 1: "), "{e}");
+    }
+
+    #[test]
+    fn sense_keys_strip_notes_and_non_translations() {
+        let cases: [(&str, &[&str]); 16] = [
+            ("game", &["game"]),
+            ("to play", &["play"]),
+            ("a bitter lesson", &["bitter lesson"]),
+            (
+                "to renounce; to abandon; to give up",
+                &["renounc", "abandon", "give up"],
+            ),
+            ("sales (representative, agreement etc)", &["sale"]),
+            ("capital (economics)", &["capit"]),
+            ("CL:場|场[chang3]", &[]),
+            ("variant of 遊戲|游戏[you2 xi4]", &[]),
+            ("see 遊戲|游戏[you2 xi4]", &[]),
+            ("surname Li", &[]),
+            ("lit. one general, one order (idiom)", &[]),
+            ("to be", &[]),
+            ("willing", &[]),
+            ("county in Langfang, Hebei", &[]),
+            ("pre-trained model", &["pre train model", "pretrain model"]),
+            ("to sell sth to sb at a loss", &[]),
+        ];
+        for (sense, want) in cases {
+            let keys: Vec<String> = sense_keys(sense).into_iter().map(|(_, k)| k).collect();
+            assert_eq!(keys, want, "{sense}");
+        }
+    }
+
+    const DICT: &str = "\
         遊戲 游戏 [you2 xi4] /game/CL:場|场[chang3]/to play/\n\
         收入 收入 [shou1 ru4] /to take in/income/revenue/CL:筆|笔[bi3]/\n\
+        營收 营收 [ying2 shou1] /sales/income/revenue/\n\
         銷售 销售 [xiao1 shou4] /to sell/to market/sales (representative, agreement etc)/\n\
+        出售 出售 [chu1 shou4] /to sell/to offer for sale/to put on the market/\n\
         賣 卖 [mai4] /to sell/to betray/\n\
-        大 大 [da4] /big; large; great/older/\n\
+        團隊 团队 [tuan2 dui4] /team/\n\
         首都 首都 [shou3 du1] /capital (city)/\n\
-        團隊 团队 [tuan2 dui4] /team/\n";
+        資本 资本 [zi1 ben3] /capital (economics)/\n\
+        資金 资金 [zi1 jin1] /funds; capital/\n\
+        可能 可能 [ke3 neng2] /might (happen)/possible/probable/possibility/probability/maybe/perhaps/CL:個|个[ge4]/\n\
+        或者 或者 [huo4 zhe3] /or/possibly; maybe; perhaps/\n\
+        大寫 大写 [da4 xie3] /capital letters/uppercase/to write in capitals/\n\
+        預訓練 预训练 [yu4 xun4 lian4] /pre-training/\n\
+        一 一 [yi1] /one/\n";
 
-    fn sample() -> Glossary {
-        let entries = parse_cedict(SAMPLE.as_bytes()).unwrap();
-        Glossary::build(&entries, "卖卡的游戏团队收入销售很大")
+    /// The corpus has everything but 首都; 卖 is there but is one character.
+    const CORPUS: &str =
+        "卖卡的游戏团队收入和营收,销售出售。资本与资金,写大写字母。预训练,可能或者";
+
+    fn glossary() -> Glossary {
+        Glossary::build(&parse_cedict(DICT.as_bytes()).unwrap(), CORPUS)
+    }
+
+    fn lookup(g: &Glossary, question: &str) -> Vec<(usize, usize, Vec<String>)> {
+        let words: Vec<&str> = question.split_whitespace().collect();
+        g.lookup(&words)
+            .into_iter()
+            .map(|m| (m.start, m.len, m.terms))
+            .collect()
     }
 
     #[test]
-    fn parses_entries_and_names_bad_lines() {
-        let entries = parse_cedict(SAMPLE.as_bytes()).unwrap();
-        assert_eq!(entries.len(), 7);
-        assert_eq!(entries[0].glosses, ["game", "CL:場|场[chang3]", "to play"]);
-        assert_eq!(entries[4].glosses, ["big", "large", "great", "older"]);
-        let e = parse_cedict("好 好 [hao3] /good/\n壞的行\n".as_bytes()).unwrap_err();
-        assert!(e.to_string().starts_with("CC-CEDICT:2: "), "{e}");
-    }
-
-    #[test]
-    fn keeps_only_corpus_words_and_stems_keys() {
-        let g = sample();
-        let lookup = |q: &str| -> Vec<Vec<String>> {
-            let words: Vec<&str> = q.split_whitespace().collect();
-            g.lookup(&words).into_iter().map(|m| m.terms).collect()
-        };
-        assert_eq!(lookup("gaming"), [vec!["游戏".to_string()]]);
-        assert_eq!(lookup("games"), [vec!["游戏".to_string()]]);
-        assert_eq!(lookup("revenue"), [vec!["收入".to_string()]]);
-        assert_eq!(lookup("sell"), [vec!["销售".to_string(), "卖".to_string()]]);
-        assert_eq!(
-            lookup("sales team"),
-            [vec!["销售".to_string()], vec!["团队".to_string()]]
-        );
-        assert!(lookup("capital").is_empty(), "首都 is not in the corpus");
-        assert_eq!(lookup("big"), [vec!["大".to_string()]]);
+    fn build_keeps_only_corpus_headwords_of_two_characters() {
+        let g = glossary();
+        let all: Vec<&String> = g.iter().flat_map(|(_, t)| t).collect();
         assert!(
-            lookup("large").is_empty(),
-            "one character: first gloss only"
+            !all.iter().any(|t| t.as_str() == "首都"),
+            "not in the corpus"
         );
+        assert!(!all.iter().any(|t| t.as_str() == "卖"), "one character");
+        assert!(!all.iter().any(|t| t.as_str() == "一"), "one character");
+        for t in all {
+            assert!(CORPUS.contains(t.as_str()), "{t}");
+        }
+        let none = Glossary::build(&parse_cedict(DICT.as_bytes()).unwrap(), "");
+        assert!(none.is_empty());
     }
 
     #[test]
-    fn tsv_round_trip_and_errors() {
-        let g = sample();
+    fn build_leaves_proper_nouns_out() {
+        let dict = "中國 中国 [Zhong1 guo2] /China/\n\
+            資源 资源 [zi1 yuan2] /natural resource/\n\
+            資源 资源 [Zi1 yuan2] /Ziyuan county in Guilin 桂林[Gui4 lin2], Guangxi/\n\
+            朋友圈 朋友圈 [peng2 you5 quan1] /circle of friends/\n\
+            朋友圈 朋友圈 [Peng2 you5 quan1] /Moments (social networking function of WeChat)/\n\
+            K書 K书 [K shu1] /to cram/\n";
+        let entries = parse_cedict(dict.as_bytes()).unwrap();
+        let g = Glossary::build(&entries, "中国的资源,发朋友圈。k书");
+        let keys: Vec<&str> = g.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["circl of friend", "cram", "natur resourc"]);
+    }
+
+    #[test]
+    fn build_skips_headwords_that_straddle_words() {
+        let dict = "創新 创新 [chuang4 xin1] /innovation/\n\
+            生態 生态 [sheng1 tai4] /ecology/\n\
+            新生 新生 [xin1 sheng1] /new/newborn/\n\
+            獲得 获得 [huo4 de2] /to obtain/\n\
+            得了 得了 [de2 le5] /all right!/that's enough!/\n\
+            投資人 投资人 [tou2 zi1 ren2] /investor/\n\
+            投資 投资 [tou2 zi1] /investment/\n";
+        let entries = parse_cedict(dict.as_bytes()).unwrap();
+        let g = Glossary::build(&entries, "创新生态,获得了投资人的支持");
+        let cases: [(&str, Option<&[&str]>); 6] = [
+            ("innov", Some(&["创新"])),
+            ("ecolog", Some(&["生态"])),
+            ("new", None),
+            ("obtain", Some(&["获得"])),
+            ("that enough", None),
+            ("invest", Some(&["投资"])),
+        ];
+        for (key, want) in cases {
+            assert_eq!(
+                g.get(key),
+                want.map(|w| w.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                    .as_deref(),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_finds_translations() {
+        let g = glossary();
+        let cases: [(&str, &[&str]); 11] = [
+            ("gaming", &["游戏"]),
+            ("games", &["游戏"]),
+            ("game", &["游戏"]),
+            ("revenue", &["收入", "营收"]),
+            ("income", &["收入", "营收"]),
+            ("sell", &["出售", "销售"]),
+            ("sales", &["营收", "销售"]),
+            ("team", &["团队"]),
+            ("pretraining", &["预训练"]),
+            ("capital", &["资本", "资金"]),
+            ("france", &[]),
+        ];
+        for (q, want) in cases {
+            let got: Vec<Vec<String>> = lookup(&g, q).into_iter().map(|m| m.2).collect();
+            let want: Vec<Vec<String>> = if want.is_empty() {
+                vec![]
+            } else {
+                vec![want.iter().map(|s| s.to_string()).collect()]
+            };
+            assert_eq!(got, want, "{q}");
+        }
+    }
+
+    #[test]
+    fn a_key_prefers_primary_senses() {
+        let g = glossary();
+        let cases: [(&str, &[&str]); 6] = [
+            // 资本: "capital" is the first alternative of the first sense; 资金: the second.
+            ("capit", &["资本", "资金"]),
+            ("capit letter", &["大写"]),
+            // 营收's first sense, 销售's third: within the slack, kept, second.
+            ("sale", &["营收", "销售"]),
+            // 或者's first translating sense ("or" alone is a function word), 可能's fifth:
+            // too far behind.
+            ("mayb", &["或者"]),
+            // Both first senses: 或者, with one sense, is the narrower word.
+            ("possibl", &["或者", "可能"]),
+            ("probabl", &["可能"]),
+        ];
+        for (key, want) in cases {
+            assert_eq!(g.get(key).unwrap(), want, "{key}");
+        }
+    }
+
+    #[test]
+    fn lookup_matches_the_longest_run_first() {
+        let g = Glossary::from_tsv(
+            "sale\t销售\nsale team\t销售团队\nteam\t团队\npre train\t预训练\nbig\t大模型\n",
+            "t",
+        )
+        .unwrap();
+        let cases: [(&str, &[(usize, usize)]); 5] = [
+            ("big sales team", &[(0, 1), (1, 2)]),
+            ("sales", &[(0, 1)]),
+            ("a team of sales people", &[(1, 1), (3, 1)]),
+            ("giving up on pre training", &[(3, 2)]),
+            ("", &[]),
+        ];
+        for (q, want) in cases {
+            let got: Vec<(usize, usize)> = lookup(&g, q).iter().map(|m| (m.0, m.1)).collect();
+            assert_eq!(got, want, "{q}");
+        }
+        assert_eq!(lookup(&g, "sales team")[0].2, ["销售团队"]);
+    }
+
+    #[test]
+    fn tsv_round_trips() {
+        let g = glossary();
         let text = g.to_tsv();
-        assert!(text.contains("CC BY-SA 4.0"));
+        assert!(text.starts_with("# "));
+        for needle in [
+            "CC-CEDICT",
+            "2023-11-07",
+            "CC BY-SA 4.0",
+            "by-sa/4.0",
+            "--cedict",
+        ] {
+            assert!(text.contains(needle), "{needle}");
+        }
         assert_eq!(Glossary::from_tsv(&text, "g.tsv").unwrap(), g);
-        let e = Glossary::from_tsv("# c\ngame\t游戏\nbroken line\n", "config/g.tsv").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "config/g.tsv:3: expected `english<TAB>中文 …`"
-        );
+        assert_eq!(g.to_tsv(), text, "deterministic");
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        let mut sorted = lines.clone();
+        sorted.sort();
+        assert_eq!(lines, sorted);
     }
 
     #[test]
-    fn multiword_keys_match_longest_first() {
-        let g = Glossary::from_tsv("teacher\t老师\nteacher model\t教师模型\nmodel\t模型\n", "x")
-            .unwrap();
-        let m = g.lookup(&["teacher", "models", "now"]);
-        assert_eq!(m.len(), 1);
-        assert_eq!((m[0].start, m[0].len), (0, 2));
+    fn malformed_tsv_lines_name_file_and_line() {
+        let cases = [
+            ("# c\ngame\t游戏\nbroken line\n", 3, "no tab"),
+            ("game\t\n", 1, "no Chinese terms"),
+            ("\t游戏\n", 1, "one to three words"),
+            ("a b c d\t游戏\n", 1, "one to three words"),
+            ("game\t游戏\n\ngame\t遊戲\n", 3, "already given"),
+        ];
+        for (text, line, why) in cases {
+            let e = Glossary::from_tsv(text, "config/g.tsv").unwrap_err();
+            let msg = e.to_string();
+            assert!(
+                msg.starts_with(&format!("config/g.tsv:{line}: ")),
+                "{text:?}: {msg}"
+            );
+            assert!(msg.contains(why), "{text:?}: {msg}");
+        }
     }
 }
