@@ -12,9 +12,10 @@ which a list tuned to test questions does not. It is generated once into
 [`Glossary::build`], then [`Glossary::to_tsv`]) and read at start-up ([`Glossary::from_tsv`]).
 
 Building it, in short:
-- only headwords of two characters or more that occur in the (folded) corpus are kept — a
-  single character occurs almost everywhere and means many things — and only where they do
-  not straddle two words (新生 "newborn" is not in 创新生态) nor name something (proper nouns,
+- only headwords that occur in the (folded) corpus as words are kept: not straddling two
+  words (新生 "newborn" is not in 创新生态), a single character only where it stands alone
+  as a word (卖 in 卖卡, not in 买卖) and only for its first sense, when that is one English
+  word — a character means many things — and none that names something (proper nouns,
   capitalised in CC-CEDICT's pinyin, are left to the hand-written lexicon);
 - every English gloss of at most three words becomes a key, its words Snowball-stemmed, so
   `games`, `gaming` and `game` meet;
@@ -25,8 +26,7 @@ At query time runs of English words are matched greedily, longest first (`sales 
 `sales`), see [`Glossary::lookup`].
 
 Proper names (01.AI, Kai-Fu Lee, Alibaba) are not this module's business: they come from the
-hand-written lexicon. Nor are single-character words (卖 "sell", 大 "big"): a question that
-needs one must get it elsewhere (e.g. `config/synonyms.txt`).
+hand-written lexicon.
 */
 
 use std::collections::btree_map::Entry;
@@ -314,9 +314,10 @@ impl Glossary {
     /// (the corpus folded to Simplified and lowercased by the caller).
     ///
     /// The rule:
-    /// 1. A headword (Simplified, lowercased) is kept if it has at least two characters, at
-    ///    least one of them Chinese, and occurs in the corpus as a substring that does not
-    ///    straddle words (see `corpus_words`: 新生 is not kept for 创新生态). Proper nouns
+    /// 1. A headword (Simplified, lowercased) is kept if at least one of its characters is
+    ///    Chinese and it occurs in the corpus as a word (see `corpus_words`: 新生 is not kept
+    ///    for 创新生态; a single character must be a token of its own). A single character
+    ///    gives only the first alternative of its first sense, when that is one word. Proper nouns
     ///    (capitalised pinyin) are left out: names come from the hand-written lexicon, and
     ///    CC-CEDICT's place names (资源, a county) only add noise.
     /// 2. Each sense of a kept entry that is a translation (not a classifier, cross-reference,
@@ -345,8 +346,17 @@ impl Glossary {
                 .map(|g| sense_keys(g))
                 .filter(|keys| !keys.is_empty())
                 .collect();
+            let single = head.chars().count() == 1;
             for (i, keys) in senses.iter().enumerate() {
+                // A character means many things: only its first sense, first alternative,
+                // when that is one English word (卖 → sell, 大 → big), is kept.
+                if single && i > 0 {
+                    break;
+                }
                 for (alt, key) in keys {
+                    if single && (*alt > 0 || key.contains(' ')) {
+                        continue;
+                    }
                     let rank = Rank {
                         sense: i,
                         alt: *alt,
@@ -496,10 +506,10 @@ impl Glossary {
     }
 }
 
-/// The headwords (Simplified, lowercase, two characters or more, at least one Chinese) that
-/// occur in `corpus` without straddling words: at least one occurrence lies inside a single
-/// token of jieba's segmentation (its own dictionary, no guessing of unknown words), or starts
-/// and ends on token boundaries. So 新生 (newborn) does not come from 创新生态 (创新|生态), nor
+/// The headwords (Simplified, lowercase, at least one Chinese character) that occur in
+/// `corpus` as words: at least one occurrence starts and ends on token boundaries of jieba's
+/// segmentation (its own dictionary, no guessing of unknown words), or — for two characters
+/// or more — lies inside a single token. So 新生 (newborn) does not come from 创新生态 (创新|生态), nor
 /// 得了 from 获得了 (获得|了), while 投资 in 投资人 and 大模型 (大|模型) are kept.
 fn corpus_words(entries: &[CedictEntry], corpus: &str) -> BTreeSet<String> {
     let jieba = jieba_rs::Jieba::new();
@@ -512,13 +522,16 @@ fn corpus_words(entries: &[CedictEntry], corpus: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for entry in entries {
         let head = entry.simplified.to_lowercase();
-        if head.chars().count() < 2 || !head.chars().any(is_chinese) || out.contains(&head) {
+        if !head.chars().any(is_chinese) || out.contains(&head) {
             continue;
         }
+        let single = head.chars().count() == 1;
         let is_word = corpus.match_indices(head.as_str()).any(|(start, m)| {
             let end = start + m.len();
-            let inside_one_token = boundaries.range(start + 1..end).next().is_none();
-            inside_one_token || boundaries.contains(&start) && boundaries.contains(&end)
+            let whole_token = boundaries.contains(&start) && boundaries.contains(&end);
+            // A character inside a longer word (大 in 大模型 is its own token, 卖 in 买卖 is not)
+            // is not that character used as a word.
+            whole_token || !single && boundaries.range(start + 1..end).next().is_none()
         });
         if is_word {
             out.insert(head);
@@ -644,6 +657,8 @@ mod tests {
         銷售 销售 [xiao1 shou4] /to sell/to market/sales (representative, agreement etc)/\n\
         出售 出售 [chu1 shou4] /to sell/to offer for sale/to put on the market/\n\
         賣 卖 [mai4] /to sell/to betray/\n\
+        買 买 [mai3] /to buy/to purchase/\n\
+        大 大 [da4] /big; large/major/\n\
         團隊 团队 [tuan2 dui4] /team/\n\
         首都 首都 [shou3 du1] /capital (city)/\n\
         資本 资本 [zi1 ben3] /capital (economics)/\n\
@@ -654,9 +669,9 @@ mod tests {
         預訓練 预训练 [yu4 xun4 lian4] /pre-training/\n\
         一 一 [yi1] /one/\n";
 
-    /// The corpus has everything but 首都; 卖 is there but is one character.
+    /// The corpus has everything but 首都 and 一; 卖 and 大 are words there, 买 only in 买卖.
     const CORPUS: &str =
-        "卖卡的游戏团队收入和营收,销售出售。资本与资金,写大写字母。预训练,可能或者";
+        "卖卡的游戏团队收入和营收,销售出售。资本与资金,写大写字母。预训练,可能或者。做买卖的大模型";
 
     fn glossary() -> Glossary {
         Glossary::build(&parse_cedict(DICT.as_bytes()).unwrap(), CORPUS)
@@ -671,15 +686,20 @@ mod tests {
     }
 
     #[test]
-    fn build_keeps_only_corpus_headwords_of_two_characters() {
+    fn build_keeps_only_words_of_the_corpus() {
         let g = glossary();
         let all: Vec<&String> = g.iter().flat_map(|(_, t)| t).collect();
         assert!(
             !all.iter().any(|t| t.as_str() == "首都"),
             "not in the corpus"
         );
-        assert!(!all.iter().any(|t| t.as_str() == "卖"), "one character");
-        assert!(!all.iter().any(|t| t.as_str() == "一"), "one character");
+        assert!(!all.iter().any(|t| t.as_str() == "一"), "not in the corpus");
+        assert!(!all.iter().any(|t| t.as_str() == "买"), "only inside 买卖");
+        // A character keeps only the first alternative of its first sense.
+        assert_eq!(g.get("big").unwrap(), ["大"]);
+        assert_eq!(g.get("larg"), None);
+        assert_eq!(g.get("major"), None);
+        assert_eq!(g.get("betray"), None);
         for t in all {
             assert!(CORPUS.contains(t.as_str()), "{t}");
         }
@@ -739,7 +759,7 @@ mod tests {
             ("game", &["游戏"]),
             ("revenue", &["收入", "营收"]),
             ("income", &["收入", "营收"]),
-            ("sell", &["出售", "销售"]),
+            ("sell", &["出售", "卖", "销售"]),
             ("sales", &["营收", "销售"]),
             ("team", &["团队"]),
             ("pretraining", &["预训练"]),
