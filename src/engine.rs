@@ -147,6 +147,8 @@ pub struct Engine {
     word_df: Vec<u32>,
     /// Passages holding each bigram.
     bigram_df: HashMap<String, u32>,
+    /// Each passage's answer made ready for quoting, the first time it is quoted.
+    prepared: Vec<std::sync::OnceLock<quote::Prepared>>,
     settings: AnswerConfig,
 }
 
@@ -230,6 +232,9 @@ impl Engine {
             bigram_df,
         } = stats;
         Ok(Engine {
+            prepared: (0..corpus.passages.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
             corpus,
             analyzer,
             expander,
@@ -286,7 +291,7 @@ impl Engine {
             passage: r.passage,
             score: r.score,
             coverage: r.coverage,
-            quote: quote::choose(&self.corpus.passages[r.passage].answer, &needles, sentences),
+            quote: self.quote(r.passage, &needles, sentences),
         };
         match ranked.first() {
             Some(best) if best.coverage >= MIN_COVERAGE => Answer::Found {
@@ -325,7 +330,7 @@ impl Engine {
                 passage: r.passage,
                 score: r.score,
                 coverage: r.coverage,
-                quote: quote::choose(&self.corpus.passages[r.passage].answer, &needles, 1),
+                quote: self.quote(r.passage, &needles, 1),
             })
             .collect()
     }
@@ -384,6 +389,13 @@ impl Engine {
             );
         }
         s
+    }
+
+    /// The quote of a passage's answer for `needles`.
+    fn quote(&self, passage: usize, needles: &Needles, sentences: usize) -> crate::answer::Quote {
+        let answer = &self.corpus.passages[passage].answer;
+        let prepared = self.prepared[passage].get_or_init(|| quote::prepare(answer));
+        quote::choose_prepared(answer, prepared, needles, sentences)
     }
 
     /// Candidates from the index, re-ranked by BM25 and coverage, best first, with the

@@ -114,7 +114,12 @@ impl Expander {
                     .collect::<Vec<_>>()
                     .join(" ");
                 let mut alternatives: Vec<(String, f32)> = Vec::new();
+                // An English word says as much as its most telling translation: `run` → 跑
+                // is a common word, `valuation` → 估值 a rare one.
+                let mut informative = 0.0f32;
                 for zh in &m.terms {
+                    informative =
+                        informative.max(informativeness(analyzer.word_frequency(zh) as f32));
                     for t in analyzer.words(zh) {
                         push_alt(&mut alternatives, t.text, TRANSLATION_WEIGHT);
                     }
@@ -132,7 +137,7 @@ impl Expander {
                     plan.concepts.push(Concept {
                         surface,
                         alternatives: self.with_synonyms(alternatives),
-                        informativeness: 1.0,
+                        informativeness: if informative > 0.0 { informative } else { 1.0 },
                     });
                 }
             }

@@ -213,14 +213,22 @@ impl SearchIndex {
         // add up rather than take the maximum; the coverage re-ranking counts each concept
         // once.
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut asked: Vec<&str> = Vec::new();
         for c in &plan.concepts {
             for (t, w) in c.alternatives.iter().filter(|(t, _)| word_exists(t)) {
                 let w = w * (0.25 + 0.75 * c.informativeness);
                 clauses.push((Occur::Should, term(f.q_words, t, w * QUESTION_BOOST)));
                 clauses.push((Occur::Should, term(f.a_words, t, w)));
+                asked.push(t);
             }
         }
-        for b in plan.bigrams.iter().filter(|b| bigram_exists(b)) {
+        // A bigram inside a word already asked for adds nothing but cost; the others find
+        // what segmentation missed (a word the corpus splits differently, or does not have).
+        for b in plan
+            .bigrams
+            .iter()
+            .filter(|b| !asked.iter().any(|w| w.contains(b.as_str())) && bigram_exists(b))
+        {
             clauses.push((
                 Occur::Should,
                 term(f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST),

@@ -65,19 +65,46 @@ fn push_trimmed(text: &str, r: Range<usize>, out: &mut Vec<Range<usize>>) {
     }
 }
 
+/// An answer made ready for quoting once, so that questions do not repeat the work: its
+/// normalized form with the offset map, a byte → character table of the normalized text, and
+/// its sentences.
+#[derive(Debug)]
+pub struct Prepared {
+    n: Normalized,
+    /// For each byte of `n.text` (and one past its end), the index of its character.
+    char_at: Vec<u32>,
+    spans: Vec<Range<usize>>,
+    whole: bool,
+}
+
+/// Prepares `answer` for [`choose_prepared`].
+pub fn prepare(answer: &str) -> Prepared {
+    let n = normalize(answer);
+    let mut char_at = vec![0u32; n.text.len() + 1];
+    for (i, (b, c)) in n.text.char_indices().enumerate() {
+        char_at[b..b + c.len_utf8()].fill(i as u32);
+    }
+    char_at[n.text.len()] = n.origin.len() as u32;
+    Prepared {
+        n,
+        char_at,
+        spans: sentences(answer),
+        whole: answer.chars().count() <= WHOLE_ANSWER_CHARS,
+    }
+}
+
 /// Where `needle` occurs in normalized text, as original byte ranges. Chinese needles match
 /// anywhere (游戏 inside 游戏产业: segmentation of a question and a passage may differ);
 /// Latin ones only at a word start, extended to the word's end (a stem like `lightn` marks
 /// `Lightning`).
-fn occurrences(n: &Normalized, char_at: &[usize], needle: &str) -> Vec<Range<usize>> {
+fn occurrences(n: &Normalized, char_at: &[u32], needle: &str, out: &mut Vec<Range<usize>>) {
     if needle.is_empty() {
-        return Vec::new();
+        return;
     }
     let latin = needle.chars().all(|c| !is_han(c));
-    let mut out = Vec::new();
     for (byte, _) in n.text.match_indices(needle) {
-        let start = char_at[byte];
-        let mut end = char_at[byte + needle.len()];
+        let start = char_at[byte] as usize;
+        let mut end = char_at[byte + needle.len()] as usize;
         if latin {
             let word_char = |c: char| c.is_alphanumeric() && !is_han(c);
             let before = n.text[..byte].chars().next_back();
@@ -91,31 +118,38 @@ fn occurrences(n: &Normalized, char_at: &[usize], needle: &str) -> Vec<Range<usi
         }
         out.push(n.original_range(start..end));
     }
-    out
 }
 
 /// The quote of `answer` for `needles`, with at most `max_sentences` sentences.
 pub fn choose(answer: &str, needles: &Needles, max_sentences: usize) -> Quote {
-    let n = normalize(answer);
-    let mut char_at = vec![0usize; n.text.len() + 1];
-    for (i, (b, c)) in n.text.char_indices().enumerate() {
-        for k in 0..c.len_utf8() {
-            char_at[b + k] = i;
-        }
-    }
-    char_at[n.text.len()] = n.origin.len();
+    choose_prepared(answer, &prepare(answer), needles, max_sentences)
+}
+
+/// Like [`choose`], with `prepared` made by [`prepare`] from the same `answer`.
+pub fn choose_prepared(
+    answer: &str,
+    prepared: &Prepared,
+    needles: &Needles,
+    max_sentences: usize,
+) -> Quote {
+    let Prepared {
+        n,
+        char_at,
+        spans,
+        whole,
+    } = prepared;
     // Matched ranges in `answer` with their weights.
     let mut marks: Vec<(Range<usize>, f32, &str)> = Vec::new();
+    let mut found = Vec::new();
     for (t, weight) in &needles.words {
-        for r in occurrences(&n, &char_at, t) {
-            marks.push((r, *weight, t.as_str()));
-        }
+        found.clear();
+        occurrences(n, char_at, t, &mut found);
+        marks.extend(found.drain(..).map(|r| (r, *weight, t.as_str())));
     }
     let mut bigram_marks: Vec<Range<usize>> = Vec::new();
     for b in &needles.bigrams {
-        bigram_marks.extend(occurrences(&n, &char_at, b));
+        occurrences(n, char_at, b, &mut bigram_marks);
     }
-    let spans = sentences(answer);
     if spans.is_empty() {
         return Quote::default();
     }
@@ -136,7 +170,7 @@ pub fn choose(answer: &str, needles: &Needles, max_sentences: usize) -> Quote {
         })
         .collect();
 
-    let chosen: Vec<usize> = if answer.chars().count() <= WHOLE_ANSWER_CHARS {
+    let chosen: Vec<usize> = if *whole {
         (0..spans.len()).collect()
     } else {
         let mut order: Vec<usize> = (0..spans.len()).collect();
