@@ -13,7 +13,7 @@ order blends both, and the bot abstains when even the best passage covers too li
 was asked: a decision from evidence, not from a raw score cut.
 */
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
 use jieba_rs::Jieba;
@@ -63,8 +63,8 @@ pub(crate) struct Statistics {
 impl Statistics {
     /// Analyzes every passage.
     pub(crate) fn compute(corpus: &Corpus, analyzer: &ChineseAnalyzer) -> Statistics {
-        let mut vocabulary: HashMap<String, u32> = HashMap::new();
-        let mut bigram_df: HashMap<String, u32> = HashMap::new();
+        let mut vocabulary: HashMap<String, u32> = HashMap::default();
+        let mut bigram_df: HashMap<String, u32> = HashMap::default();
         let mut terms = Vec::with_capacity(corpus.passages.len());
         for p in &corpus.passages {
             let full = match &p.question {

@@ -9,10 +9,10 @@ the word is in general Chinese (jieba's dictionary frequencies), so 現在 or �
 than 估值 or 員工 when deciding whether the interview covers a question.
 */
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::bigram::is_han;
-use crate::analysis::{normalize, ChineseAnalyzer, Lexicon};
+use crate::analysis::{normalize, ChineseAnalyzer, Lexicon, Term};
 use crate::glossary::Glossary;
 use crate::index::{Concept, QueryPlan};
 
@@ -44,7 +44,7 @@ impl Expander {
     /// Builds the synonym table in index form (English members stemmed like the analyzer does).
     pub fn new(analyzer: &ChineseAnalyzer, lexicon: &Lexicon, glossary: Glossary) -> Expander {
         let mut groups = Vec::new();
-        let mut member_of = HashMap::new();
+        let mut member_of = HashMap::default();
         for group in &lexicon.synonyms {
             let members: Vec<String> = group.iter().map(|m| index_form(analyzer, m)).collect();
             for m in &members {
@@ -160,6 +160,22 @@ impl Expander {
                 continue;
             }
             let is_latin_word = t.text.bytes().all(|b| b.is_ascii_alphanumeric());
+            // Plurals of names and acronyms the stemmer leaves alone (`gpus`, `llms`).
+            let singular = t
+                .text
+                .strip_suffix('s')
+                .filter(|s| {
+                    is_latin_word
+                        && s.len() >= 2
+                        && !known(&t.text)
+                        && !self.member_of.contains_key(&t.text)
+                        && (known(s) || self.member_of.contains_key(*s))
+                })
+                .map(str::to_string);
+            let t = &Term {
+                text: singular.unwrap_or_else(|| t.text.clone()),
+                ..t.clone()
+            };
             let informativeness = if t.text.chars().any(is_han) {
                 informativeness(analyzer.word_frequency(&t.text) as f32)
             } else if is_latin_word && t.text.bytes().all(|b| b.is_ascii_digit()) {

@@ -141,6 +141,9 @@ pub const MAX_TERMS_PER_KEY: usize = 4;
 /// sense of a word is a poor translation next to a word whose first sense it is.
 const SENSE_SLACK: usize = 3;
 
+/// Most terms a word takes from the two-word keys it starts (see `Glossary::fallback`).
+const MAX_FALLBACK_TERMS: usize = 2;
+
 /// Longest English key, in words, and so the longest run [`Glossary::lookup`] tries.
 const MAX_KEY_WORDS: usize = 3;
 
@@ -476,9 +479,56 @@ impl Glossary {
         Ok(Glossary { map })
     }
 
+    /// Terms for a word that is no key of its own: its base form when it is a comparative
+    /// or superlative (`cheaper` → `cheap`, `bigger` → `big`), or else the first word of
+    /// two-word keys (`subsidiary` → `subsidiary company`), when those give few terms.
+    fn fallback(&self, word: &str, stemmed: &str) -> Option<Vec<String>> {
+        let lower = word.to_lowercase();
+        if STOP.contains(&lower.as_str()) || lower.len() < 4 {
+            return None;
+        }
+        for suffix in ["est", "er"] {
+            if let Some(base) = lower.strip_suffix(suffix) {
+                let b = base.as_bytes();
+                // bigger → big, easier → easi (the stem of easy), larger → large.
+                let undoubled = (b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2])
+                    .then(|| &base[..base.len() - 1]);
+                let candidates = [
+                    Some(base.to_string()),
+                    undoubled.map(str::to_string),
+                    Some(format!("{base}e")),
+                ];
+                for c in candidates.into_iter().flatten() {
+                    if c.len() >= 2 {
+                        if let Some(terms) = self.map.get(&stem(&c)) {
+                            return Some(terms.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let prefix = format!("{stemmed} ");
+        let mut terms: Vec<String> = Vec::new();
+        for (_, ts) in self
+            .map
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter(|(k, _)| k.split(' ').count() == 2)
+        {
+            for t in ts {
+                if !terms.contains(t) {
+                    terms.push(t.clone());
+                }
+            }
+        }
+        // Few terms only: `subsidiary` (子公司 twice) is clear; `data` before many nouns is not.
+        (!terms.is_empty() && terms.len() <= MAX_FALLBACK_TERMS).then_some(terms)
+    }
+
     /// Finds glossary keys in a question's English `words` (lowercase, in order): at each
     /// position the longest run of up to three words whose stems form a key wins, and matching
-    /// resumes after it; words matching nothing are skipped.
+    /// resumes after it; a word that is no key falls back as `fallback` says;
+    /// words matching nothing are skipped.
     pub fn lookup(&self, words: &[&str]) -> Vec<GlossaryMatch> {
         let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
         let mut out = Vec::new();
@@ -488,15 +538,15 @@ impl Glossary {
                 .rev()
                 .find_map(|len| {
                     let key = stems[start..start + len].join(" ");
-                    self.map.get(&key).map(|terms| (len, terms))
+                    self.map.get(&key).map(|terms| (len, terms.clone()))
                 });
+            let longest = longest.or_else(|| {
+                self.fallback(words[start], &stems[start])
+                    .map(|terms| (1, terms))
+            });
             match longest {
                 Some((len, terms)) => {
-                    out.push(GlossaryMatch {
-                        start,
-                        len,
-                        terms: terms.clone(),
-                    });
+                    out.push(GlossaryMatch { start, len, terms });
                     start += len;
                 }
                 None => start += 1,
@@ -795,6 +845,37 @@ mod tests {
         ];
         for (key, want) in cases {
             assert_eq!(g.get(key).unwrap(), want, "{key}");
+        }
+    }
+
+    #[test]
+    fn a_word_without_a_key_falls_back() {
+        let g = Glossary::from_tsv(
+            "cheap\t便宜\nbig\t大\neasi\t容易\nlarg\t大型\nsubsidiari compani\t子公司\n\
+             subsidiari corpor\t子公司\ndata analysi\t数据分析\ndata center\t数据中心\n\
+             data set\t数据集\n",
+            "t",
+        )
+        .unwrap();
+        let cases: [(&str, &[&str]); 8] = [
+            ("cheaper", &["便宜"]),
+            ("cheapest", &["便宜"]),
+            ("bigger", &["大"]),
+            ("easier", &["容易"]),
+            ("larger", &["大型"]),
+            ("subsidiary", &["子公司"]),
+            // Three compounds, three terms: too vague.
+            ("data", &[]),
+            ("water", &[]),
+        ];
+        for (q, want) in cases {
+            let got: Vec<Vec<String>> = lookup(&g, q).into_iter().map(|m| m.2).collect();
+            let want: Vec<Vec<String>> = if want.is_empty() {
+                vec![]
+            } else {
+                vec![want.iter().map(|s| s.to_string()).collect()]
+            };
+            assert_eq!(got, want, "{q}");
         }
     }
 

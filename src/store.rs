@@ -10,7 +10,7 @@ atomic), so a crash mid-build never leaves a broken index in use; older fingerpr
 removed afterwards.
 */
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -205,7 +205,7 @@ fn read_stats(path: &Path) -> Result<Statistics> {
     }
     let mut get = || -> std::io::Result<Statistics> {
         let n = get_u32(&mut r)?;
-        let mut vocabulary = HashMap::with_capacity(n);
+        let mut vocabulary = HashMap::with_capacity_and_hasher(n, Default::default());
         for id in 0..n {
             vocabulary.insert(get_string(&mut r)?, id as u32);
         }
@@ -226,7 +226,7 @@ fn read_stats(path: &Path) -> Result<Statistics> {
             });
         }
         let n = get_u32(&mut r)?;
-        let mut bigram_df = HashMap::with_capacity(n);
+        let mut bigram_df = HashMap::with_capacity_and_hasher(n, Default::default());
         for _ in 0..n {
             let b = get_string(&mut r)?;
             bigram_df.insert(b, get_u32(&mut r)? as u32);
