@@ -86,6 +86,8 @@ pub enum Abstention {
     EmptyQuestion,
     /// No passage covers enough of what was asked.
     NotCovered,
+    /// The question asks how many or how much, and the passages that cover it state no figure.
+    NoFigure,
 }
 
 /// The reply to a question.

@@ -38,8 +38,15 @@ const COVERAGE_WEIGHT: f32 = 0.5;
 const BIGRAM_COVERAGE_WEIGHT: f32 = 0.3;
 /// The best passage must cover at least this share of the question's informative content.
 pub const MIN_COVERAGE: f32 = 0.4;
-/// A further passage must cover at least this share.
-const MIN_FURTHER_COVERAGE: f32 = 0.4;
+/// Credit for a concept whose word a passage lacks but whose characters it holds, at most
+/// (all characters present, weighted by their IDF).
+const CHARACTER_CREDIT: f32 = 0.3;
+/// A further passage ("see also") must cover at least this share of the question…
+const MIN_FURTHER_COVERAGE: f32 = 0.2;
+/// …and at least this share of what the best passage covers.
+const FURTHER_SHARE_OF_BEST: f32 = 0.4;
+/// How many covering passages a question asking for a figure looks through for one.
+const FIGURE_CANDIDATES: usize = 3;
 
 /// What the engine keeps per passage for coverage checks: its words as sorted ids into
 /// [`Engine::vocabulary`] (4 bytes a word, so a large library stays small) and its
@@ -147,6 +154,10 @@ pub struct Engine {
     word_df: Vec<u32>,
     /// Passages holding each bigram.
     bigram_df: HashMap<String, u32>,
+    /// Passages holding each Chinese character.
+    char_df: HashMap<char, u32>,
+    /// Names of the lexicon that hold numerals (零一萬物), which are no figures.
+    names: Vec<String>,
     /// Each passage's answer made ready for quoting, the first time it is quoted.
     prepared: Vec<std::sync::OnceLock<quote::Prepared>>,
     settings: AnswerConfig,
@@ -231,7 +242,24 @@ impl Engine {
             word_df,
             bigram_df,
         } = stats;
+        let mut char_df: HashMap<char, u32> = HashMap::default();
+        for t in &terms {
+            let mut cs: Vec<char> = t.text.chars().filter(|&c| is_han(c)).collect();
+            cs.sort_unstable();
+            cs.dedup();
+            for c in cs {
+                *char_df.entry(c).or_insert(0) += 1;
+            }
+        }
+        let lexicon_words: Vec<String> = lexicon
+            .words
+            .iter()
+            .chain(&lexicon.phrases)
+            .map(|w| normalize(w).text)
+            .collect();
         Ok(Engine {
+            names: crate::figure::names_with_numerals(&lexicon_words),
+            char_df,
             prepared: (0..corpus.passages.len())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
@@ -293,20 +321,50 @@ impl Engine {
             coverage: r.coverage,
             quote: self.quote(r.passage, &needles, sentences),
         };
-        match ranked.first() {
-            Some(best) if best.coverage >= MIN_COVERAGE => Answer::Found {
+        let covered = ranked.iter().take_while(|r| r.coverage >= MIN_COVERAGE);
+        // A question asking for a figure is answered by the best covering passage whose
+        // quote states one.
+        let best = if plan.asks_figure {
+            covered
+                .take(FIGURE_CANDIDATES)
+                .map(|r| hit(r, self.settings.quote_sentences))
+                .find(|h| {
+                    // The figure may be in the interviewer's question ("七成的收入來自B端?"),
+                    // shown above the quote.
+                    let question = self.corpus.passages[h.passage].question.as_deref();
+                    let shown = format!("{}\n{}", question.unwrap_or(""), h.quote.plain());
+                    crate::figure::states_figure(&normalize(&shown).text, &self.names)
+                })
+        } else {
+            covered
+                .take(1)
+                .map(|r| hit(r, self.settings.quote_sentences))
+                .next()
+        };
+        match best {
+            Some(best) => Answer::Found {
                 query,
-                best: hit(best, self.settings.quote_sentences),
-                further: ranked[1..]
+                further: ranked
                     .iter()
-                    .filter(|r| r.coverage >= MIN_FURTHER_COVERAGE)
+                    .filter(|r| {
+                        r.passage != best.passage
+                            && r.coverage
+                                >= MIN_FURTHER_COVERAGE.max(FURTHER_SHARE_OF_BEST * best.coverage)
+                    })
                     .take(self.settings.further)
                     .map(|r| hit(r, 1))
                     .collect(),
+                best,
             },
-            _ => Answer::Abstained {
+            None => Answer::Abstained {
                 query,
-                reason: Abstention::NotCovered,
+                reason: if plan.asks_figure
+                    && ranked.first().is_some_and(|r| r.coverage >= MIN_COVERAGE)
+                {
+                    Abstention::NoFigure
+                } else {
+                    Abstention::NotCovered
+                },
                 suggestions: ranked
                     .iter()
                     .filter(|r| self.corpus.passages[r.passage].kind == PassageKind::Dialogue)
@@ -453,16 +511,58 @@ impl Engine {
                     .collect()
             })
             .collect();
+        // The characters of each concept, with their IDF: a passage that lacks the word but
+        // holds its characters (花錢 / 每一塊錢) covers part of it.
+        let concept_chars: Vec<Vec<(char, f32)>> = plan
+            .concepts
+            .iter()
+            .zip(&alternatives)
+            .map(|(c, alts)| {
+                let own = &c.alternatives[0].0;
+                // Only for words the corpus never uses: where it has the word, a passage
+                // without it does not say it.
+                let nowhere = alts.iter().all(|a| a.id.is_none() && a.substring.is_none());
+                if !nowhere || own.chars().count() < 2 || !own.chars().all(is_han) {
+                    return Vec::new();
+                }
+                own.chars()
+                    .map(|ch| {
+                        let df = self.char_df.get(&ch).copied().unwrap_or(0);
+                        (
+                            ch,
+                            if df == 0 {
+                                self.idf_of_df(1)
+                            } else {
+                                self.idf_of_df(df)
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
         let mut ranked: Vec<Ranked> = found
             .into_iter()
             .map(|(passage, bm25)| {
+                let text = &self.terms[passage].text;
                 let got: f32 = alternatives
                     .iter()
                     .zip(&weights)
-                    .map(|(alts, w)| w * self.concept_match(alts, passage))
+                    .zip(&concept_chars)
+                    .map(|((alts, w), chars)| {
+                        let m = self.concept_match(alts, passage);
+                        if m > 0.0 || chars.is_empty() {
+                            return w * m;
+                        }
+                        let all: f32 = chars.iter().map(|(_, i)| i).sum();
+                        let present: f32 = chars
+                            .iter()
+                            .filter(|(ch, _)| text.contains(*ch))
+                            .map(|(_, i)| i)
+                            .sum();
+                        w * CHARACTER_CREDIT * present / all
+                    })
                     .sum();
                 let coverage = if total > 0.0 { got / total } else { 0.0 };
-                let text = &self.terms[passage].text;
                 let bigram_got: f32 = bigram_weights
                     .iter()
                     .filter(|(b, _)| text.contains(b))

@@ -94,7 +94,10 @@ impl Expander {
             })
         };
 
-        let mut plan = QueryPlan::default();
+        let mut plan = QueryPlan {
+            asks_figure: crate::figure::asks_figure(&n.text),
+            ..QueryPlan::default()
+        };
         let mut translated: Vec<std::ops::Range<usize>> = Vec::new();
         // Glossary matches over runs of English words not inside phrases.
         let mut run: Vec<(String, std::ops::Range<usize>)> = Vec::new();

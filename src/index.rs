@@ -42,6 +42,9 @@ pub struct QueryPlan {
     pub concepts: Vec<Concept>,
     /// Character bigrams of the question (and of translations of English words).
     pub bigrams: Vec<String>,
+    /// The question asks for a figure (多少, 幾個, how many…): only a passage that states one
+    /// answers it.
+    pub asks_figure: bool,
 }
 
 impl QueryPlan {

@@ -17,6 +17,7 @@ pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod expand;
+pub mod figure;
 pub mod glossary;
 pub mod index;
 pub mod library;

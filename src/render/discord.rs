@@ -125,6 +125,7 @@ pub fn embed(answer: &Answer, corpus: &Corpus) -> Embed {
                 title: match reason {
                     Abstention::EmptyQuestion => text::EMPTY,
                     Abstention::NotCovered => text::NOT_COVERED,
+                    Abstention::NoFigure => text::NO_FIGURE,
                 }
                 .to_string(),
                 ..Embed::default()

@@ -40,6 +40,7 @@ pub fn render(answer: &Answer, corpus: &Corpus, colour: bool) -> String {
                 match reason {
                     Abstention::EmptyQuestion => text::EMPTY,
                     Abstention::NotCovered => text::NOT_COVERED,
+                    Abstention::NoFigure => text::NO_FIGURE,
                 }
             );
             if !suggestions.is_empty() {
