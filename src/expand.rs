@@ -29,7 +29,7 @@ const SYNONYM_WEIGHT: f32 = 0.8;
 const TRANSLATION_WEIGHT: f32 = 0.9;
 /// Informativeness of an English word with no translation and no match in the corpus: we
 /// cannot tell whether it is a topic or a word we failed to translate.
-const UNTRANSLATED_INFORMATIVENESS: f32 = 0.5;
+const UNTRANSLATED_INFORMATIVENESS: f32 = 0.25;
 
 /// Turns questions into plans. Built once at start-up.
 #[derive(Debug, Clone)]
