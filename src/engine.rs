@@ -298,7 +298,9 @@ impl Engine {
     /// What the index is asked for `question`.
     pub fn plan(&self, question: &str) -> QueryPlan {
         let known = |t: &str| self.df(t) > 0;
-        self.expander.plan(&self.analyzer, &known, question)
+        let occurs = |t: &str| self.may_occur(t);
+        self.expander
+            .plan(&self.analyzer, &known, &occurs, question)
     }
 
     /// Answers a question: the best passage and further ones, or an abstention with

@@ -25,6 +25,8 @@ pub const MAX_QUESTION_CHARS: usize = 2_000;
 
 /// Weight of a synonym relative to the user's own term.
 const SYNONYM_WEIGHT: f32 = 0.8;
+/// Weight of a part of a compound the corpus never uses.
+const PART_WEIGHT: f32 = 0.7;
 /// Weight of a glossary translation of an English word.
 const TRANSLATION_WEIGHT: f32 = 0.9;
 /// Informativeness of an English word with no translation and no match in the corpus: we
@@ -59,11 +61,13 @@ impl Expander {
         }
     }
 
-    /// The plan for `question`. `known` tells whether a word term occurs in the corpus.
+    /// The plan for `question`. `known` tells whether a word term occurs in the corpus,
+    /// `occurs` whether Chinese text may occur in it as a substring.
     pub fn plan(
         &self,
         analyzer: &ChineseAnalyzer,
         known: &dyn Fn(&str) -> bool,
+        occurs: &dyn Fn(&str) -> bool,
         question: &str,
     ) -> QueryPlan {
         let cut: String = question.chars().take(MAX_QUESTION_CHARS).collect();
@@ -188,7 +192,27 @@ impl Expander {
             } else {
                 1.0
             };
-            let alternatives = self.with_synonyms(vec![(t.text.clone(), 1.0)]);
+            let mut alternatives = self.with_synonyms(vec![(t.text.clone(), 1.0)]);
+            // A compound the corpus never uses (用戶量, 拆出去) is partly said by the longest
+            // parts of it that it does use (用戶, 拆出).
+            let chars: Vec<char> = t.text.chars().collect();
+            if chars.len() >= 3
+                && alternatives.len() == 1
+                && chars.iter().all(|&c| is_han(c))
+                && !occurs(&t.text)
+            {
+                'len: for len in (2..chars.len()).rev() {
+                    for start in 0..=chars.len() - len {
+                        let part: String = chars[start..start + len].iter().collect();
+                        if !analyzer.is_stopword(&part) && occurs(&part) {
+                            push_alt(&mut alternatives, part, PART_WEIGHT);
+                        }
+                    }
+                    if alternatives.len() > 1 {
+                        break 'len;
+                    }
+                }
+            }
             if let Some(c) = plan
                 .concepts
                 .iter_mut()
