@@ -45,6 +45,8 @@ const CHARACTER_CREDIT: f32 = 0.3;
 const MIN_FURTHER_COVERAGE: f32 = 0.2;
 /// …and at least this share of what the best passage covers.
 const FURTHER_SHARE_OF_BEST: f32 = 0.4;
+/// How many of the best-ranked passages are looked through for the first that covers enough.
+const COVERING_CANDIDATES: usize = 3;
 /// How many covering passages a question asking for a figure looks through for one.
 const FIGURE_CANDIDATES: usize = 3;
 
@@ -323,7 +325,10 @@ impl Engine {
             coverage: r.coverage,
             quote: self.quote(r.passage, &needles, sentences),
         };
-        let covered = ranked.iter().take_while(|r| r.coverage >= MIN_COVERAGE);
+        let covered = ranked
+            .iter()
+            .take(COVERING_CANDIDATES)
+            .filter(|r| r.coverage >= MIN_COVERAGE);
         // A question asking for a figure is answered by the best covering passage whose
         // quote states one.
         let best = if plan.asks_figure {

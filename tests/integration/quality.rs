@@ -1,7 +1,9 @@
-//! Retrieval quality on the dev set, measured through `Engine::ask` — the path every front
-//! end uses. The floors are what the engine reaches today, a little below (see the README's
-//! evaluation section); a change that makes retrieval worse fails here. The engine issue's
-//! bar (hit@1 0.90, hit@3 0.97) is higher: raise these floors as retrieval improves.
+//! Retrieval quality on the dev set and on our own held-out set (`tests/data/extra.jsonl`,
+//! written from the source without looking at the engine), measured through `Engine::ask` —
+//! the path every front end uses. The floors are what the engine reaches today, a little
+//! below (see the README's evaluation section); a change that makes retrieval worse fails
+//! here. The engine issue's bar for hit@1 (0.90) is higher: raise the floors as retrieval
+//! improves.
 
 use interview_bot::eval;
 
@@ -25,22 +27,50 @@ fn dev_set_meets_the_quality_bar() {
         .cloned()
         .collect();
     let a = eval::score(&answerable);
-    assert!(a.hit1 >= 0.85, "hit@1 {:.2}\n{report}", a.hit1);
-    assert!(a.hit3 >= 0.90, "hit@3 {:.2}\n{report}", a.hit3);
+    assert!(a.hit1 >= 0.86, "hit@1 {:.2}\n{report}", a.hit1);
+    assert!(a.hit3 >= 0.97, "hit@3 {:.2}\n{report}", a.hit3);
     assert!(
         a.false_abstention <= 0.05,
         "false abstention {:.2}\n{report}",
         a.false_abstention
     );
     assert!(
-        scores["none"].abstention >= 0.85,
+        scores["none"].abstention >= 0.95,
         "abstention {:.2}\n{report}",
         scores["none"].abstention
     );
     assert!(
-        scores["en"].hit3 >= 0.75,
+        scores["en"].hit3 >= 0.85,
         "English hit@3 {:.2}\n{report}",
         scores["en"].hit3
+    );
+}
+
+/// Harder than the dev set (colloquial paraphrases, numbers the interview never gives): the
+/// floors guard against regressions, they are no target.
+#[test]
+fn held_out_set_does_not_regress() {
+    let questions = eval::read_questions(&root().join("tests/data/extra.jsonl")).unwrap();
+    let outcomes = eval::run(engine(), &questions);
+    let scores = eval::by_kind(&outcomes);
+    let report = eval::report(&outcomes);
+    let answerable: Vec<_> = outcomes
+        .iter()
+        .filter(|o| !o.question.gold.is_empty())
+        .cloned()
+        .collect();
+    let a = eval::score(&answerable);
+    assert!(a.hit1 >= 0.57, "hit@1 {:.2}\n{report}", a.hit1);
+    assert!(a.hit3 >= 0.68, "hit@3 {:.2}\n{report}", a.hit3);
+    assert!(
+        a.false_abstention <= 0.25,
+        "false abstention {:.2}\n{report}",
+        a.false_abstention
+    );
+    assert!(
+        scores["none"].abstention >= 0.45,
+        "abstention {:.2}\n{report}",
+        scores["none"].abstention
     );
 }
 
@@ -53,6 +83,12 @@ fn every_quote_is_verbatim() {
         .into_iter()
         .map(|q| q.query)
         .collect();
+    questions.extend(
+        eval::read_questions(&root().join("tests/data/extra.jsonl"))
+            .unwrap()
+            .into_iter()
+            .map(|q| q.query),
+    );
     // Every passage's own question, and some keywords, as further questions.
     let e = engine();
     questions.extend(
