@@ -16,6 +16,8 @@ was asked: a decision from evidence, not from a raw score cut.
 use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
 
+use memchr::memmem::Finder;
+
 use jieba_rs::Jieba;
 
 use crate::analysis::bigram::is_han;
@@ -131,7 +133,7 @@ struct Alternative<'a> {
     /// Its word id, when the corpus has the word.
     id: Option<u32>,
     /// Chinese of two characters or more also matches as a substring of a passage.
-    substring: Option<&'a str>,
+    substring: Option<Finder<'a>>,
     weight: f32,
 }
 
@@ -489,13 +491,13 @@ impl Engine {
             return (Vec::new(), weights);
         }
         let total: f32 = weights.iter().sum();
-        let bigram_weights: Vec<(&str, f32)> = plan
+        let bigram_weights: Vec<(Finder, f32)> = plan
             .bigrams
             .iter()
             .filter_map(|b| {
                 self.bigram_df
                     .get(b)
-                    .map(|&df| (b.as_str(), self.idf_of_df(df)))
+                    .map(|&df| (Finder::new(b.as_bytes()), self.idf_of_df(df)))
             })
             .collect();
         // Bigrams found nowhere count against every passage alike.
@@ -512,7 +514,7 @@ impl Engine {
                         substring: (t.chars().count() >= 2
                             && t.chars().any(is_han)
                             && self.may_occur(t))
-                        .then_some(t.as_str()),
+                        .then(|| Finder::new(t.as_bytes())),
                         weight: w.min(1.0),
                     })
                     .collect()
@@ -520,7 +522,7 @@ impl Engine {
             .collect();
         // The characters of each concept, with their IDF: a passage that lacks the word but
         // holds its characters (花錢 / 每一塊錢) covers part of it.
-        let concept_chars: Vec<Vec<(char, f32)>> = plan
+        let concept_chars: Vec<Vec<(Finder, f32)>> = plan
             .concepts
             .iter()
             .zip(&alternatives)
@@ -532,11 +534,11 @@ impl Engine {
                 if !nowhere || own.chars().count() < 2 || !own.chars().all(is_han) {
                     return Vec::new();
                 }
-                own.chars()
-                    .map(|ch| {
+                own.char_indices()
+                    .map(|(at, ch)| {
                         let df = self.char_df.get(&ch).copied().unwrap_or(0);
                         (
-                            ch,
+                            Finder::new(&own.as_bytes()[at..at + ch.len_utf8()]),
                             if df == 0 {
                                 self.idf_of_df(1)
                             } else {
@@ -563,7 +565,7 @@ impl Engine {
                         let all: f32 = chars.iter().map(|(_, i)| i).sum();
                         let present: f32 = chars
                             .iter()
-                            .filter(|(ch, _)| text.contains(*ch))
+                            .filter(|(ch, _)| ch.find(text.as_bytes()).is_some())
                             .map(|(_, i)| i)
                             .sum();
                         w * CHARACTER_CREDIT * present / all
@@ -572,7 +574,7 @@ impl Engine {
                 let coverage = if total > 0.0 { got / total } else { 0.0 };
                 let bigram_got: f32 = bigram_weights
                     .iter()
-                    .filter(|(b, _)| text.contains(b))
+                    .filter(|(b, _)| b.find(text.as_bytes()).is_some())
                     .map(|(_, w)| w)
                     .sum();
                 let bigram_coverage = if bigram_total > 0.0 {
@@ -630,7 +632,9 @@ impl Engine {
             .iter()
             .filter(|a| {
                 a.id.is_some_and(|id| t.words.binary_search(&id).is_ok())
-                    || a.substring.is_some_and(|s| t.text.contains(s))
+                    || a.substring
+                        .as_ref()
+                        .is_some_and(|f| f.find(t.text.as_bytes()).is_some())
             })
             .map(|a| a.weight)
             .fold(0.0, f32::max)

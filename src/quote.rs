@@ -102,7 +102,7 @@ fn occurrences(n: &Normalized, char_at: &[u32], needle: &str, out: &mut Vec<Rang
         return;
     }
     let latin = needle.chars().all(|c| !is_han(c));
-    for (byte, _) in n.text.match_indices(needle) {
+    for byte in memchr::memmem::find_iter(n.text.as_bytes(), needle.as_bytes()) {
         let start = char_at[byte] as usize;
         let mut end = char_at[byte + needle.len()] as usize;
         if latin {
