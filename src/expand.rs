@@ -166,6 +166,16 @@ impl Expander {
             {
                 continue;
             }
+            // Stop words the segmenter glued together (是從, 都是) that the corpus never
+            // uses say nothing.
+            if t.text.chars().count() >= 2
+                && !occurs(&t.text)
+                && t.text
+                    .chars()
+                    .all(|c| analyzer.is_stopword(c.encode_utf8(&mut [0; 4])))
+            {
+                continue;
+            }
             let is_latin_word = t.text.bytes().all(|b| b.is_ascii_alphanumeric());
             // Plurals of names and acronyms the stemmer leaves alone (`gpus`, `llms`).
             let singular = t
