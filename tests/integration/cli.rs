@@ -23,6 +23,22 @@ fn ask_abstains_with_exit_1_and_suggestions() {
 }
 
 #[test]
+fn a_figure_the_interview_never_gives_is_not_passed_off() {
+    // Staff are discussed, but no head count is given.
+    let o = run(&["ask", "零一萬物現在有多少員工?"], b"");
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("gives no such figure"),
+        "{}",
+        stdout(&o)
+    );
+    // The revenue is given (一個多億), in the interviewer's question shown above the quote.
+    let o = run(&["ask", "How much revenue did 01.AI make in 2024?"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("一個多億"), "{}", stdout(&o));
+}
+
+#[test]
 fn json_contract() {
     let o = run(&["ask", "--json", "--top", "2", "零一綠洲是什麼?"], b"");
     assert_eq!(o.status.code(), Some(0));
