@@ -671,13 +671,21 @@ impl Engine {
         if self.df(term) > 0 {
             return true;
         }
-        let chars: Vec<char> = term.chars().collect();
-        chars.len() >= 2
-            && chars.iter().all(|c| is_han(*c))
-            && chars.windows(2).all(|w| {
-                let b: String = w.iter().collect();
-                self.bigram_df.contains_key(&b)
-            })
+        let mut chars = term.char_indices().peekable();
+        let mut bigrams = 0;
+        while let Some((at, c)) = chars.next() {
+            if !is_han(c) {
+                return false;
+            }
+            if let Some(&(next, n)) = chars.peek() {
+                let bigram = &term[at..next + n.len_utf8()];
+                if !self.bigram_df.contains_key(bigram) {
+                    return false;
+                }
+                bigrams += 1;
+            }
+        }
+        bigrams > 0
     }
 }
 

@@ -6,6 +6,7 @@ The library is the pure core — corpus → passages → analysis → index → 
 `main.rs` is thin glue. See ARCHITECTURE.md for the codemap and invariants.
 */
 
+pub mod allocator;
 pub mod analysis;
 pub mod answer;
 pub mod bench;

@@ -10,6 +10,10 @@ use clap::{Parser, Subcommand};
 use interview_bot::config::Config;
 use interview_bot::corpus::Corpus;
 use interview_bot::engine::Engine;
+
+/// mimalloc, tuned by `interview_bot::allocator::tune` (see there why).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use interview_bot::render::{json, terminal};
 use interview_bot::{console, discord, eval, glossary};
 
@@ -82,6 +86,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    interview_bot::allocator::tune();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
