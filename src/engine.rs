@@ -661,6 +661,7 @@ impl Engine {
                 .filter(|b| self.bigram_df.contains_key(b.as_str()))
                 .cloned()
                 .collect(),
+            figure: plan.asks_figure.then(|| self.names.clone()),
         }
     }
 

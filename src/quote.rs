@@ -26,6 +26,9 @@ pub struct Needles {
     pub words: Vec<(String, f32)>,
     /// Bigrams of the question.
     pub bigrams: HashSet<String>,
+    /// For a question asking for a figure: the names that are no figures (see
+    /// [`crate::figure::states_figure`]); a sentence stating a figure is then preferred.
+    pub figure: Option<Vec<String>>,
 }
 
 /// Byte ranges of the sentences of `text`, trimmed, none empty.
@@ -166,7 +169,16 @@ pub fn choose_prepared(
                 .iter()
                 .filter(|r| s.start <= r.start && r.end <= s.end)
                 .count() as f32;
-            word_score + 0.1 * bigram_score
+            let figure = needles.figure.as_ref().is_some_and(|names| {
+                crate::figure::states_figure(&normalize(&answer[s.clone()]).text, names)
+            });
+            // A matched sentence that gives the figure asked for goes first.
+            let figure_score = if figure && word_score > 0.0 {
+                word_score
+            } else {
+                0.0
+            };
+            word_score + 0.1 * bigram_score + figure_score
         })
         .collect();
 
@@ -278,6 +290,27 @@ mod tests {
     }
 
     #[test]
+    fn a_question_asking_for_a_figure_gets_the_sentence_that_states_it() {
+        let answer = "收入主要來自海外,這是我們很早就定下的方向,也是團隊一直堅持的打法。\
+            另外遊戲產業增長很好,金融和能源也不錯,我們會在這些行業繼續深耕。\
+            今年收入大概有七成來自B端客戶,其餘來自C端的訂閱產品和廣告。";
+        let mut needles = Needles {
+            words: vec![("收入".into(), 1.0)],
+            bigrams: HashSet::new(),
+            figure: None,
+        };
+        let first = |q: &Quote| q.fragments[0].text.clone();
+        let plain = choose(answer, &needles, 1);
+        assert!(first(&plain).starts_with("收入主要來自海外"), "{plain:?}");
+        needles.figure = Some(Vec::new());
+        let figure = choose(answer, &needles, 1);
+        assert!(
+            first(&figure).starts_with("今年收入大概有七成"),
+            "{figure:?}"
+        );
+    }
+
+    #[test]
     fn picks_matching_sentences_verbatim_with_highlights() {
         let answer = "我們一開始做To C。後來轉向了To B,這是戰略轉型的一部分,因為國內To C很難商業化。另外遊戲產業增長很好,金融和能源也不錯,我們會繼續在這些行業深耕下去,並且與更多的夥伴合作。最後一句話和問題毫無關係,只是為了讓答案變長而已,讓它超過整段引用的長度限制。";
         let needles = Needles {
@@ -287,6 +320,7 @@ mod tests {
                 ("to b".into(), 0.5),
             ],
             bigrams: HashSet::new(),
+            figure: None,
         };
         let q = choose(answer, &needles, 1);
         assert_eq!(q.fragments.len(), 1);
@@ -305,6 +339,7 @@ mod tests {
             &Needles {
                 words: vec![("游戏".into(), 1.0)],
                 bigrams: HashSet::new(),
+                figure: None,
             },
             2,
         );
@@ -325,6 +360,7 @@ mod tests {
         let needles = Needles {
             words: vec![("lightn".into(), 1.0), ("ai".into(), 1.0)],
             bigrams: HashSet::new(),
+            figure: None,
         };
         let q = choose("Yi-Lightning很快,SAID不算,AI算。", &needles, 3);
         let f = &q.fragments[0];
