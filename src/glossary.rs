@@ -432,7 +432,7 @@ impl Glossary {
             "# English → Chinese glossary for interview-bot.\n\
              # Derived from CC-CEDICT (MDBG, 2023-11-07 release,\n\
              # https://www.mdbg.net/chinese/dictionary?page=cc-cedict), filtered to the\n\
-             # vocabulary of the corpus; licensed, like its source, CC BY-SA 4.0:\n\
+             # words of the corpus and of config/synonyms.txt; licensed, like its source, CC BY-SA 4.0:\n\
              # https://creativecommons.org/licenses/by-sa/4.0/\n\
              # Generated, do not edit. Regenerate with:\n\
              #   interview-bot glossary --cedict PATH > config/glossary-en-zh.tsv\n\

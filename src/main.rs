@@ -75,7 +75,7 @@ enum Command {
         #[arg(long)]
         scale: Option<usize>,
     },
-    /// Print the English→Chinese glossary derived from CC-CEDICT, filtered to the corpus.
+    /// Print the English→Chinese glossary derived from CC-CEDICT, filtered to the corpus and the synonym lists.
     Glossary {
         /// CC-CEDICT file (.txt or .txt.gz).
         #[arg(long)]
@@ -322,10 +322,15 @@ fn bench_command(
 
 fn glossary_command(config: &Config, cedict: &Path) -> anyhow::Result<ExitCode> {
     let corpus = Corpus::load_dir(&config.corpus_dir)?;
+    let lexicon = interview_bot::analysis::Lexicon::load(&config.lexicon_dir)?;
+    // The corpus, and the synonyms' members on lines of their own: a translation to 消費者
+    // reaches the passages through its group (To C, C端).
     let folded: String = corpus
         .passages
         .iter()
-        .map(|p| interview_bot::analysis::fold(&p.text) + "\n")
+        .map(|p| &p.text)
+        .chain(lexicon.synonyms.iter().flatten())
+        .map(|t| interview_bot::analysis::fold(t) + "\n")
         .collect();
     let file = std::fs::File::open(cedict)
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", cedict.display()))?;
