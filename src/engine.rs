@@ -49,8 +49,6 @@ const MIN_FURTHER_COVERAGE: f32 = 0.2;
 const FURTHER_SHARE_OF_BEST: f32 = 0.4;
 /// How many of the best-ranked passages are looked through for the first that covers enough.
 const COVERING_CANDIDATES: usize = 3;
-/// How many covering passages a question asking for a figure looks through for one.
-const FIGURE_CANDIDATES: usize = 3;
 
 /// What the engine keeps per passage for coverage checks: its words as sorted ids into
 /// [`Engine::vocabulary`] (4 bytes a word, so a large library stays small) and its
@@ -327,15 +325,16 @@ impl Engine {
             coverage: r.coverage,
             quote: self.quote(r.passage, &needles, sentences),
         };
-        let covered = ranked
+        let covering: Vec<&Ranked> = ranked
             .iter()
             .take(COVERING_CANDIDATES)
-            .filter(|r| r.coverage >= MIN_COVERAGE);
+            .filter(|r| r.coverage >= MIN_COVERAGE)
+            .collect();
         // A question asking for a figure is answered by the best covering passage whose
         // quote states one.
         let best = if plan.asks_figure {
-            covered
-                .take(FIGURE_CANDIDATES)
+            covering
+                .iter()
                 .map(|r| hit(r, self.settings.quote_sentences))
                 .find(|h| {
                     // The figure may be in the interviewer's question ("七成的收入來自B端?"),
@@ -345,10 +344,9 @@ impl Engine {
                     crate::figure::states_figure(&normalize(&shown).text, &self.names)
                 })
         } else {
-            covered
-                .take(1)
+            covering
+                .first()
                 .map(|r| hit(r, self.settings.quote_sentences))
-                .next()
         };
         match best {
             Some(best) => Answer::Found {
@@ -367,9 +365,7 @@ impl Engine {
             },
             None => Answer::Abstained {
                 query,
-                reason: if plan.asks_figure
-                    && ranked.first().is_some_and(|r| r.coverage >= MIN_COVERAGE)
-                {
+                reason: if plan.asks_figure && !covering.is_empty() {
                     Abstention::NoFigure
                 } else {
                     Abstention::NotCovered
