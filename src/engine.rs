@@ -8,9 +8,12 @@ users get.
 Ranking is two-stage. tantivy's BM25 over words and bigrams (question field boosted) finds
 candidates; each candidate then gets a *coverage*: the share of the question's informative
 content — concepts weighted by corpus IDF times general-language informativeness — that the
-passage contains (as a word, a synonym, a translation, or a substring of its text). The final
-order blends both, and the bot abstains when even the best passage covers too little of what
-was asked: a decision from evidence, not from a raw score cut.
+passage contains (as a word, a synonym, a translation, or a substring of its text; a word the
+corpus never uses earns part of its weight from its characters). The final order blends
+both. The answer is the best of the top passages that covers enough of what was asked, and
+the bot abstains when none does: a decision from evidence, not from a raw score cut. A
+question asking for a figure is answered only by a passage that states one
+(see [`crate::figure`]).
 */
 
 use rustc_hash::FxHashMap as HashMap;
