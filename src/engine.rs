@@ -620,7 +620,17 @@ impl Engine {
             // A small corpus says little by not containing a word: an absent concept weighs
             // as much as one found in a single passage, not more.
             .map_or_else(|| self.idf_of_df(1), |df| self.idf_of_df(df));
-        idf * c.informativeness
+        // A Chinese word the corpus never uses is either the topic the interview lacks (a
+        // name, a rare word: informativeness near 1) or a paraphrase's everyday word (外面,
+        // 整個: 0.6–0.8). Cubing tells them apart. English without a translation keeps its
+        // fixed prior.
+        let absent =
+            c.surface.chars().any(is_han) && c.alternatives.iter().all(|(t, _)| self.df(t) == 0);
+        if absent {
+            idf * c.informativeness.powi(3)
+        } else {
+            idf * c.informativeness
+        }
     }
 
     /// 1 when the passage holds the concept (a word or, for Chinese, a substring of its

@@ -60,10 +60,10 @@ fn held_out_set_does_not_regress() {
         .cloned()
         .collect();
     let a = eval::score(&answerable);
-    assert!(a.hit1 >= 0.57, "hit@1 {:.2}\n{report}", a.hit1);
-    assert!(a.hit3 >= 0.68, "hit@3 {:.2}\n{report}", a.hit3);
+    assert!(a.hit1 >= 0.62, "hit@1 {:.2}\n{report}", a.hit1);
+    assert!(a.hit3 >= 0.73, "hit@3 {:.2}\n{report}", a.hit3);
     assert!(
-        a.false_abstention <= 0.25,
+        a.false_abstention <= 0.16,
         "false abstention {:.2}\n{report}",
         a.false_abstention
     );
