@@ -800,6 +800,19 @@ mod tests {
         }
     }
 
+    /// Each one-word question finds exactly the terms given (none: no match at all).
+    fn assert_single_lookups(g: &Glossary, cases: &[(&str, &[&str])]) {
+        for (q, want) in cases {
+            let got: Vec<Vec<String>> = lookup(g, q).into_iter().map(|m| m.2).collect();
+            let want: Vec<Vec<String>> = if want.is_empty() {
+                vec![]
+            } else {
+                vec![want.iter().map(|s| s.to_string()).collect()]
+            };
+            assert_eq!(got, want, "{q}");
+        }
+    }
+
     #[test]
     fn lookup_finds_translations() {
         let g = glossary();
@@ -816,15 +829,7 @@ mod tests {
             ("capital", &["资本", "资金"]),
             ("france", &[]),
         ];
-        for (q, want) in cases {
-            let got: Vec<Vec<String>> = lookup(&g, q).into_iter().map(|m| m.2).collect();
-            let want: Vec<Vec<String>> = if want.is_empty() {
-                vec![]
-            } else {
-                vec![want.iter().map(|s| s.to_string()).collect()]
-            };
-            assert_eq!(got, want, "{q}");
-        }
+        assert_single_lookups(&g, &cases);
     }
 
     #[test]
@@ -868,15 +873,7 @@ mod tests {
             ("data", &[]),
             ("water", &[]),
         ];
-        for (q, want) in cases {
-            let got: Vec<Vec<String>> = lookup(&g, q).into_iter().map(|m| m.2).collect();
-            let want: Vec<Vec<String>> = if want.is_empty() {
-                vec![]
-            } else {
-                vec![want.iter().map(|s| s.to_string()).collect()]
-            };
-            assert_eq!(got, want, "{q}");
-        }
+        assert_single_lookups(&g, &cases);
     }
 
     #[test]
