@@ -333,13 +333,14 @@ impl Engine {
             .take(COVERING_CANDIDATES)
             .filter(|r| r.coverage >= MIN_COVERAGE)
             .collect();
-        // A question asking for a figure is answered by the best covering passage whose
-        // quote states one.
+        // A question asking for a figure is answered by the best covering passage only if it
+        // states one. (Looking further down for any passage with a number answers questions
+        // the interview does not: 幾個人 with 兩個團隊.)
         let best = if plan.asks_figure {
             covering
-                .iter()
+                .first()
                 .map(|r| hit(r, self.settings.quote_sentences))
-                .find(|h| {
+                .filter(|h| {
                     // The figure may be in the interviewer's question ("七成的收入來自B端?"),
                     // shown above the quote.
                     let question = self.corpus.passages[h.passage].question.as_deref();
