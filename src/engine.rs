@@ -70,6 +70,8 @@ pub(crate) struct Statistics {
     pub(crate) vocabulary: HashMap<String, u32>,
     pub(crate) word_df: Vec<u32>,
     pub(crate) bigram_df: HashMap<String, u32>,
+    /// Passages holding each Chinese character.
+    pub(crate) char_df: HashMap<char, u32>,
 }
 
 impl Statistics {
@@ -77,6 +79,7 @@ impl Statistics {
     pub(crate) fn compute(corpus: &Corpus, analyzer: &ChineseAnalyzer) -> Statistics {
         let mut vocabulary: HashMap<String, u32> = HashMap::default();
         let mut bigram_df: HashMap<String, u32> = HashMap::default();
+        let mut char_df: HashMap<char, u32> = HashMap::default();
         let mut terms = Vec::with_capacity(corpus.passages.len());
         for p in &corpus.passages {
             let full = match &p.question {
@@ -109,6 +112,12 @@ impl Statistics {
             for b in bigrams {
                 *bigram_df.entry(b).or_insert(0) += 1;
             }
+            let mut chars: Vec<char> = n.text.chars().filter(|&c| is_han(c)).collect();
+            chars.sort_unstable();
+            chars.dedup();
+            for c in chars {
+                *char_df.entry(c).or_insert(0) += 1;
+            }
             terms.push(PassageTerms {
                 words: ids,
                 text: n.text,
@@ -125,6 +134,7 @@ impl Statistics {
             vocabulary,
             word_df,
             bigram_df,
+            char_df,
         }
     }
 }
@@ -162,7 +172,7 @@ pub struct Engine {
     /// Passages holding each Chinese character.
     char_df: HashMap<char, u32>,
     /// Names of the lexicon that hold numerals (零一萬物), which are no figures.
-    names: Vec<String>,
+    names: std::sync::Arc<[String]>,
     /// Each passage's answer made ready for quoting, the first time it is quoted.
     prepared: Vec<std::sync::OnceLock<quote::Prepared>>,
     settings: AnswerConfig,
@@ -246,16 +256,8 @@ impl Engine {
             vocabulary,
             word_df,
             bigram_df,
+            char_df,
         } = stats;
-        let mut char_df: HashMap<char, u32> = HashMap::default();
-        for t in &terms {
-            let mut cs: Vec<char> = t.text.chars().filter(|&c| is_han(c)).collect();
-            cs.sort_unstable();
-            cs.dedup();
-            for c in cs {
-                *char_df.entry(c).or_insert(0) += 1;
-            }
-        }
         let lexicon_words: Vec<String> = lexicon
             .words
             .iter()
@@ -263,7 +265,7 @@ impl Engine {
             .map(|w| normalize(w).text)
             .collect();
         Ok(Engine {
-            names: crate::figure::names_with_numerals(&lexicon_words),
+            names: crate::figure::names_with_numerals(&lexicon_words).into(),
             char_df,
             prepared: (0..corpus.passages.len())
                 .map(|_| std::sync::OnceLock::new())
@@ -336,22 +338,17 @@ impl Engine {
         // A question asking for a figure is answered by the best covering passage only if it
         // states one. (Looking further down for any passage with a number answers questions
         // the interview does not: 幾個人 with 兩個團隊.)
-        let best = if plan.asks_figure {
-            covering
-                .first()
-                .map(|r| hit(r, self.settings.quote_sentences))
-                .filter(|h| {
-                    // The figure may be in the interviewer's question ("七成的收入來自B端?"),
-                    // shown above the quote.
-                    let question = self.corpus.passages[h.passage].question.as_deref();
-                    let shown = format!("{}\n{}", question.unwrap_or(""), h.quote.plain());
-                    crate::figure::states_figure(&normalize(&shown).text, &self.names)
-                })
-        } else {
-            covering
-                .first()
-                .map(|r| hit(r, self.settings.quote_sentences))
-        };
+        let best = covering
+            .first()
+            .map(|r| hit(r, self.settings.quote_sentences))
+            .filter(|h| {
+                // The figure may be in the interviewer's question ("七成的收入來自B端?"),
+                // shown above the quote.
+                let question = self.corpus.passages[h.passage].question.as_deref();
+                let shown = || format!("{}\n{}", question.unwrap_or(""), h.quote.plain());
+                !plan.asks_figure
+                    || crate::figure::states_figure(&normalize(&shown()).text, &self.names)
+            });
         match best {
             Some(best) => Answer::Found {
                 query,
@@ -525,26 +522,18 @@ impl Engine {
         let concept_chars: Vec<Vec<(Finder, f32)>> = plan
             .concepts
             .iter()
-            .zip(&alternatives)
-            .map(|(c, alts)| {
+            .map(|c| {
                 let own = &c.alternatives[0].0;
                 // Only for words the corpus never uses: where it has the word, a passage
                 // without it does not say it.
-                let nowhere = alts.iter().all(|a| a.id.is_none() && a.substring.is_none());
-                if !nowhere || own.chars().count() < 2 || !own.chars().all(is_han) {
+                if own.chars().count() < 2 || !own.chars().all(is_han) || !self.nowhere(c) {
                     return Vec::new();
                 }
                 own.char_indices()
                     .map(|(at, ch)| {
                         let df = self.char_df.get(&ch).copied().unwrap_or(0);
-                        (
-                            Finder::new(&own.as_bytes()[at..at + ch.len_utf8()]),
-                            if df == 0 {
-                                self.idf_of_df(1)
-                            } else {
-                                self.idf_of_df(df)
-                            },
-                        )
+                        let bytes = &own.as_bytes()[at..at + ch.len_utf8()];
+                        (Finder::new(bytes), self.idf_of_df(df.max(1)))
                     })
                     .collect()
             })
@@ -625,13 +614,16 @@ impl Engine {
         // name, a rare word: informativeness near 1) or a paraphrase's everyday word (外面,
         // 整個: 0.6–0.8). Cubing tells them apart. English without a translation keeps its
         // fixed prior.
-        let absent =
-            c.surface.chars().any(is_han) && c.alternatives.iter().all(|(t, _)| self.df(t) == 0);
-        if absent {
+        if c.surface.chars().any(is_han) && self.nowhere(c) {
             idf * c.informativeness.powi(3)
         } else {
             idf * c.informativeness
         }
+    }
+
+    /// Whether no alternative of a concept can occur in any passage, as a word or a substring.
+    fn nowhere(&self, c: &Concept) -> bool {
+        c.alternatives.iter().all(|(t, _)| !self.may_occur(t))
     }
 
     /// 1 when the passage holds the concept (a word or, for Chinese, a substring of its
@@ -671,7 +663,7 @@ impl Engine {
                 .filter(|b| self.bigram_df.contains_key(b.as_str()))
                 .cloned()
                 .collect(),
-            figure: plan.asks_figure.then(|| self.names.clone()),
+            figure: plan.asks_figure.then(|| std::sync::Arc::clone(&self.names)),
         }
     }
 

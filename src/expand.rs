@@ -189,9 +189,13 @@ impl Expander {
                         && (known(s) || self.member_of.contains_key(*s))
                 })
                 .map(str::to_string);
-            let t = &Term {
-                text: singular.unwrap_or_else(|| t.text.clone()),
-                ..t.clone()
+            let singular_term;
+            let t = match singular {
+                Some(text) => {
+                    singular_term = Term { text, ..t.clone() };
+                    &singular_term
+                }
+                None => t,
             };
             let informativeness = if t.text.chars().any(is_han) {
                 informativeness(analyzer.word_frequency(&t.text) as f32)

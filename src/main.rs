@@ -10,12 +10,12 @@ use clap::{Parser, Subcommand};
 use interview_bot::config::Config;
 use interview_bot::corpus::Corpus;
 use interview_bot::engine::Engine;
+use interview_bot::render::{json, terminal};
+use interview_bot::{console, discord, eval, glossary};
 
 /// mimalloc, tuned by `interview_bot::allocator::tune` (see there why).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use interview_bot::render::{json, terminal};
-use interview_bot::{console, discord, eval, glossary};
 
 /// Answers questions about a published interview by quoting it, with citations.
 #[derive(Parser)]

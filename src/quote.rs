@@ -28,7 +28,7 @@ pub struct Needles {
     pub bigrams: HashSet<String>,
     /// For a question asking for a figure: the names that are no figures (see
     /// [`crate::figure::states_figure`]); a sentence stating a figure is then preferred.
-    pub figure: Option<Vec<String>>,
+    pub figure: Option<std::sync::Arc<[String]>>,
 }
 
 /// Byte ranges of the sentences of `text`, trimmed, none empty.
@@ -77,6 +77,8 @@ pub struct Prepared {
     /// For each byte of `n.text` (and one past its end), the index of its character.
     char_at: Vec<u32>,
     spans: Vec<Range<usize>>,
+    /// Each sentence of `spans` in the normalized text, as a byte range of `n.text`.
+    normalized_spans: Vec<Range<usize>>,
     whole: bool,
 }
 
@@ -88,10 +90,28 @@ pub fn prepare(answer: &str) -> Prepared {
         char_at[b..b + c.len_utf8()].fill(i as u32);
     }
     char_at[n.text.len()] = n.origin.len() as u32;
+    let spans = sentences(answer);
+    // Both the sentences and the normalized characters' origins run in order: one sweep.
+    let mut normalized_spans: Vec<Option<Range<usize>>> = vec![None; spans.len()];
+    let mut k = 0;
+    for ((b, c), origin) in n.text.char_indices().zip(&n.origin) {
+        while k < spans.len() && spans[k].end <= origin.start {
+            k += 1;
+        }
+        if spans.get(k).is_some_and(|s| s.start <= origin.start) {
+            let r = normalized_spans[k].get_or_insert(b..b);
+            r.end = b + c.len_utf8();
+        }
+    }
+    let normalized_spans = normalized_spans
+        .into_iter()
+        .map(|r| r.unwrap_or(0..0))
+        .collect();
     Prepared {
         n,
         char_at,
-        spans: sentences(answer),
+        spans,
+        normalized_spans,
         whole: answer.chars().count() <= WHOLE_ANSWER_CHARS,
     }
 }
@@ -139,6 +159,7 @@ pub fn choose_prepared(
         n,
         char_at,
         spans,
+        normalized_spans,
         whole,
     } = prepared;
     // Matched ranges in `answer` with their weights.
@@ -158,7 +179,8 @@ pub fn choose_prepared(
     }
     let scores: Vec<f32> = spans
         .iter()
-        .map(|s| {
+        .zip(normalized_spans)
+        .map(|(s, normalized)| {
             let mut seen = HashSet::new();
             let word_score: f32 = marks
                 .iter()
@@ -170,7 +192,7 @@ pub fn choose_prepared(
                 .filter(|r| s.start <= r.start && r.end <= s.end)
                 .count() as f32;
             let figure = needles.figure.as_ref().is_some_and(|names| {
-                crate::figure::states_figure(&normalize(&answer[s.clone()]).text, names)
+                crate::figure::states_figure(&n.text[normalized.clone()], names)
             });
             // A matched sentence that gives the figure asked for goes first.
             let figure_score = if figure && word_score > 0.0 {
@@ -290,6 +312,26 @@ mod tests {
     }
 
     #[test]
+    fn prepared_sentences_map_to_their_normalized_text() {
+        let answers = [
+            "我們一開始做To C。後來轉向了ＴＯ Ｂ!\n\n第二段「好。」然後走了",
+            "  前後有空白。  ",
+            "",
+        ];
+        for answer in answers {
+            let p = prepare(answer);
+            assert_eq!(p.spans.len(), p.normalized_spans.len(), "{answer}");
+            for (s, ns) in p.spans.iter().zip(&p.normalized_spans) {
+                assert_eq!(
+                    &p.n.text[ns.clone()],
+                    normalize(&answer[s.clone()]).text,
+                    "{answer}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_question_asking_for_a_figure_gets_the_sentence_that_states_it() {
         let answer = "收入主要來自海外,這是我們很早就定下的方向,也是團隊一直堅持的打法。\
             另外遊戲產業增長很好,金融和能源也不錯,我們會在這些行業繼續深耕。\
@@ -302,7 +344,7 @@ mod tests {
         let first = |q: &Quote| q.fragments[0].text.clone();
         let plain = choose(answer, &needles, 1);
         assert!(first(&plain).starts_with("收入主要來自海外"), "{plain:?}");
-        needles.figure = Some(Vec::new());
+        needles.figure = Some(Vec::new().into());
         let figure = choose(answer, &needles, 1);
         assert!(
             first(&figure).starts_with("今年收入大概有七成"),

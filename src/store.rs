@@ -22,10 +22,10 @@ use crate::error::{Error, Result};
 use crate::index::SearchIndex;
 
 /// Bump when analysis or the stored format changes: old stores are then rebuilt.
-pub const ANALYSIS_VERSION: &str = "interview-bot analysis 1";
+pub const ANALYSIS_VERSION: &str = "interview-bot analysis 2";
 const STATS_FILE: &str = "stats.bin";
 const READY_FILE: &str = "READY";
-const MAGIC: &[u8; 8] = b"IBSTATS1";
+const MAGIC: &[u8; 8] = b"IBSTATS2";
 
 /// Where and under which fingerprint the index of one library is kept.
 #[derive(Debug, Clone)]
@@ -186,6 +186,11 @@ fn write_stats(path: &Path, s: &Statistics) -> Result<()> {
             put_bytes(&mut w, b.as_bytes())?;
             put_u32(&mut w, df as usize)?;
         }
+        put_u32(&mut w, s.char_df.len())?;
+        for (&c, &df) in &s.char_df {
+            put_u32(&mut w, c as usize)?;
+            put_u32(&mut w, df as usize)?;
+        }
         w.flush()
     };
     out().map_err(io)
@@ -231,11 +236,19 @@ fn read_stats(path: &Path) -> Result<Statistics> {
             let b = get_string(&mut r)?;
             bigram_df.insert(b, get_u32(&mut r)? as u32);
         }
+        let n = get_u32(&mut r)?;
+        let mut char_df = HashMap::with_capacity_and_hasher(n, Default::default());
+        for _ in 0..n {
+            let c = char::from_u32(get_u32(&mut r)? as u32)
+                .ok_or_else(|| std::io::Error::other("not a character"))?;
+            char_df.insert(c, get_u32(&mut r)? as u32);
+        }
         Ok(Statistics {
             terms,
             vocabulary,
             word_df,
             bigram_df,
+            char_df,
         })
     };
     get().map_err(|e| bad(&e.to_string()))

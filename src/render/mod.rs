@@ -16,9 +16,10 @@ use crate::corpus::{Corpus, Passage, PassageKind};
 pub mod text {
     /// Said when the interview does not answer the question.
     pub const NOT_COVERED: &str = "這次訪談沒有談到這一點。The interview doesn't cover that.";
-    /// Said when the question holds nothing to search for.
+    /// Said when a question asks for a figure that the passages covering it do not give.
     pub const NO_FIGURE: &str =
         "訪談談到了這件事,但沒有給出這個數字。The interview touches on this but gives no such figure.";
+    /// Said when the question holds nothing to search for.
     pub const EMPTY: &str = "請提出一個關於這次訪談的問題。Ask a question about the interview.";
     /// Heading of the "did you mean" list.
     pub const DID_YOU_MEAN: &str = "您是不是想問 · Did you mean";
