@@ -470,12 +470,7 @@ impl Engine {
             .iter()
             .map(|c| self.concept_weight(c))
             .collect();
-        // Terms that occur nowhere cannot match: tantivy is not asked about them.
-        let searched = self
-            .index
-            .search(plan, CANDIDATES, &|w| self.df(w) > 0, &|b| {
-                self.bigram_df.contains_key(b)
-            });
+        let searched = self.index.search(plan, CANDIDATES);
         let found = match searched {
             Ok(found) => found,
             Err(e) => {

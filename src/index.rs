@@ -7,8 +7,9 @@ never from user text through tantivy's `QueryParser`, which turns unspaced Chine
 phrases and reads `To B:` as a field name.
 */
 
+use rustc_hash::FxHashMap as HashMap;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
@@ -72,6 +73,79 @@ pub struct SearchIndex {
     passages: usize,
     /// Passage index of each document, by segment and document id (read once at build).
     doc_to_passage: Vec<Vec<u32>>,
+    /// BM25 statistics of every term, read once from the term dictionaries.
+    stats: TermStatistics,
+}
+
+/// What BM25 needs to know about the index, read once when it is opened: documents, tokens
+/// per field and each term's document frequency per field.
+///
+/// tantivy asks its searcher for these on every term of every query, walking the term
+/// dictionary each time; from this table the same figures cost a hash look-up, and a clause
+/// for a term its field lacks (most answer words never occur in a question) is not built at
+/// all. Scores are the same as with the searcher's own statistics.
+#[derive(Debug, Default)]
+struct TermStatistics {
+    docs: u64,
+    /// Tokens and term → document frequency, by field id.
+    fields: Vec<(u64, HashMap<Box<str>, u32>)>,
+}
+
+impl TermStatistics {
+    fn read(searcher: &tantivy::Searcher, fields: &[Field]) -> Result<TermStatistics> {
+        let mut stats = TermStatistics {
+            docs: searcher.num_docs(),
+            fields: Vec::new(),
+        };
+        for &field in fields {
+            let at = field.field_id() as usize;
+            if stats.fields.len() <= at {
+                stats.fields.resize_with(at + 1, Default::default);
+            }
+            let (tokens, df) = &mut stats.fields[at];
+            for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(field)?;
+                *tokens += inverted.total_num_tokens();
+                let mut terms = inverted
+                    .terms()
+                    .stream()
+                    .map_err(tantivy::TantivyError::from)?;
+                while terms.advance() {
+                    let text = String::from_utf8_lossy(terms.key());
+                    *df.entry(text.into()).or_insert(0) += terms.value().doc_freq;
+                }
+            }
+        }
+        Ok(stats)
+    }
+
+    /// Documents whose `field` holds `text`.
+    fn df(&self, field: Field, text: &str) -> u32 {
+        self.fields
+            .get(field.field_id() as usize)
+            .and_then(|(_, df)| df.get(text).copied())
+            .unwrap_or(0)
+    }
+}
+
+impl Bm25StatisticsProvider for TermStatistics {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        Ok(self
+            .fields
+            .get(field.field_id() as usize)
+            .map_or(0, |(tokens, _)| *tokens))
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.docs)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        Ok(term
+            .value()
+            .as_str()
+            .map_or(0, |text| u64::from(self.df(term.field(), text))))
+    }
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -160,6 +234,8 @@ impl SearchIndex {
             .try_into()?;
         reader.reload()?;
         let searcher = reader.searcher();
+        let stats =
+            TermStatistics::read(&searcher, &[f.q_words, f.a_words, f.q_bigrams, f.a_bigrams])?;
         let mut doc_to_passage = Vec::new();
         for segment in searcher.segment_readers() {
             let column = segment.fast_fields().u64("passage")?;
@@ -170,6 +246,7 @@ impl SearchIndex {
             );
         }
         Ok(SearchIndex {
+            stats,
             doc_to_passage,
             index,
             reader,
@@ -189,40 +266,42 @@ impl SearchIndex {
     }
 
     /// The best `limit` passages for `plan`: (passage index, BM25 score), best first.
-    /// Only words for which `word_exists` and bigrams for which `bigram_exists` holds are
-    /// asked (the others cannot match; leaving them out saves their weight computations).
-    pub fn search(
-        &self,
-        plan: &QueryPlan,
-        limit: usize,
-        word_exists: &dyn Fn(&str) -> bool,
-        bigram_exists: &dyn Fn(&str) -> bool,
-    ) -> Result<Vec<(usize, f32)>> {
+    /// A term is asked only of the fields that hold it: the others cannot match, and leaving
+    /// them out saves their weight computations.
+    pub fn search(&self, plan: &QueryPlan, limit: usize) -> Result<Vec<(usize, f32)>> {
         if plan.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
         let f = self.fields;
-        let term = |field: Field, text: &str, boost: f32| -> Box<dyn Query> {
-            Box::new(BoostQuery::new(
-                Box::new(TermQuery::new(
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Adds a clause when `field` holds the term; says whether it did.
+        let mut term = |field: Field, text: &str, boost: f32| {
+            let held = self.stats.df(field, text) > 0;
+            if held {
+                let query = TermQuery::new(
                     Term::from_field_text(field, text),
                     IndexRecordOption::WithFreqs,
-                )),
-                boost,
-            ))
+                );
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost)),
+                ));
+            }
+            held
         };
         // One flat disjunction: every nested union would cost tantivy a 4096-document
         // buffer per query, which dominated the latency. Alternatives of one concept then
         // add up rather than take the maximum; the coverage re-ranking counts each concept
         // once.
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut asked: Vec<&str> = Vec::new();
         for c in &plan.concepts {
-            for (t, w) in c.alternatives.iter().filter(|(t, _)| word_exists(t)) {
+            for (t, w) in &c.alternatives {
                 let w = w * (0.25 + 0.75 * c.informativeness);
-                clauses.push((Occur::Should, term(f.q_words, t, w * QUESTION_BOOST)));
-                clauses.push((Occur::Should, term(f.a_words, t, w)));
-                asked.push(t);
+                let q = term(f.q_words, t, w * QUESTION_BOOST);
+                let a = term(f.a_words, t, w);
+                if q || a {
+                    asked.push(t);
+                }
             }
         }
         // A bigram inside a word already asked for adds nothing but cost; the others find
@@ -230,20 +309,21 @@ impl SearchIndex {
         for b in plan
             .bigrams
             .iter()
-            .filter(|b| !asked.iter().any(|w| w.contains(b.as_str())) && bigram_exists(b))
+            .filter(|b| !asked.iter().any(|w| w.contains(b.as_str())))
         {
-            clauses.push((
-                Occur::Should,
-                term(f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST),
-            ));
-            clauses.push((Occur::Should, term(f.a_bigrams, b, BIGRAM_WEIGHT)));
+            term(f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST);
+            term(f.a_bigrams, b, BIGRAM_WEIGHT);
         }
         if clauses.is_empty() {
             return Ok(Vec::new());
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let top = searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(limit).order_by_score(),
+            &self.stats,
+        )?;
         let out = top
             .into_iter()
             .map(|(score, addr)| {
@@ -265,5 +345,49 @@ impl SearchIndex {
     /// The underlying tantivy index (for tests and benchmarks).
     pub fn tantivy(&self) -> &Index {
         &self.index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::test_support::analyzer;
+
+    /// The table gives BM25 the figures tantivy's searcher would, for terms of every field,
+    /// and nothing for a term or field that lacks them.
+    #[test]
+    fn statistics_match_the_searchers() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let corpus = Corpus::load_dir(&root.join("corpus")).unwrap();
+        let index = SearchIndex::build(&corpus, &analyzer(), None).unwrap();
+        let searcher = index.reader.searcher();
+        let f = index.fields;
+        let cases = [
+            (f.a_words, "阿里"),
+            (f.q_words, "零一万物"),
+            (f.a_words, "scaling law"),
+            (f.q_bigrams, "万物"),
+            (f.a_bigrams, "六小"),
+            (f.q_words, "六小虎"),
+            (f.a_words, "不存在的词"),
+        ];
+        let mut held = 0;
+        for (field, text) in cases {
+            let term = Term::from_field_text(field, text);
+            let want = searcher.doc_freq(&term).unwrap();
+            assert_eq!(index.stats.doc_freq(&term).unwrap(), want, "{text}");
+            held += usize::from(want > 0);
+        }
+        assert_eq!(held, 5, "the table holds terms that occur");
+        for field in [f.q_words, f.a_words, f.q_bigrams, f.a_bigrams] {
+            assert_eq!(
+                index.stats.total_num_tokens(field).unwrap(),
+                searcher.total_num_tokens(field).unwrap()
+            );
+        }
+        assert_eq!(
+            index.stats.total_num_docs().unwrap(),
+            corpus.passages.len() as u64
+        );
     }
 }
