@@ -640,25 +640,28 @@ impl Engine {
     /// What quoting looks for: every alternative that can occur in some passage, and the
     /// question's bigrams that do.
     fn needles(&self, plan: &QueryPlan, weights: &[f32]) -> Needles {
-        Needles {
-            words: plan
-                .concepts
-                .iter()
-                .zip(weights)
-                .flat_map(|(c, &w)| {
-                    c.alternatives
-                        .iter()
-                        .filter(|(t, _)| self.may_occur(t))
-                        .map(move |(t, a)| (t.clone(), w * a))
-                })
-                .collect(),
-            bigrams: plan
-                .bigrams
-                .iter()
-                .filter(|b| self.bigram_df.contains_key(b.as_str()))
-                .cloned()
-                .collect(),
-            figure: plan.asks_figure.then(|| std::sync::Arc::clone(&self.names)),
+        let words = plan
+            .concepts
+            .iter()
+            .zip(weights)
+            .flat_map(|(c, &w)| {
+                c.alternatives
+                    .iter()
+                    .filter(|(t, _)| self.may_occur(t))
+                    .map(move |(t, a)| (t.clone(), w * a))
+            })
+            .collect();
+        let bigrams = plan
+            .bigrams
+            .iter()
+            .filter(|b| self.bigram_df.contains_key(b.as_str()))
+            .cloned()
+            .collect();
+        let needles = Needles::new(words, bigrams);
+        if plan.asks_figure {
+            needles.asking_figure(std::sync::Arc::clone(&self.names))
+        } else {
+            needles
         }
     }
 

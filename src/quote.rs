@@ -7,8 +7,9 @@ best few are kept in their original order, neighbours merged into one fragment, 
 `…`. Matched terms are returned as byte ranges for the renderer to emphasise.
 */
 
-use std::collections::HashSet;
 use std::ops::Range;
+
+use memchr::memmem::Finder;
 
 use crate::analysis::bigram::is_han;
 use crate::analysis::{normalize, Normalized};
@@ -19,16 +20,71 @@ pub const WHOLE_ANSWER_CHARS: usize = 90;
 /// A quote stops growing past this many characters.
 pub const MAX_QUOTE_CHARS: usize = 360;
 
-/// What to look for: the question's word terms with weights, and its bigrams.
+/// What to look for: the question's word terms with weights, and its bigrams, each with its
+/// searcher built once per question rather than once per quoted passage.
 #[derive(Debug, Default)]
 pub struct Needles {
     /// Word terms (all alternatives) with the weight of their concept.
-    pub words: Vec<(String, f32)>,
-    /// Bigrams of the question.
-    pub bigrams: HashSet<String>,
+    words: Vec<Needle>,
+    /// Bigrams of the question, each once.
+    bigrams: Vec<Needle>,
     /// For a question asking for a figure: the names that are no figures (see
     /// [`crate::figure::states_figure`]); a sentence stating a figure is then preferred.
-    pub figure: Option<std::sync::Arc<[String]>>,
+    figure: Option<std::sync::Arc<[String]>>,
+}
+
+/// One term to look for in normalized text.
+#[derive(Debug)]
+struct Needle {
+    finder: Finder<'static>,
+    /// No Chinese in it: it matches only at a word start, extended to the word's end.
+    latin: bool,
+    weight: f32,
+}
+
+impl Needle {
+    fn new(text: &str, weight: f32) -> Needle {
+        Needle {
+            finder: Finder::new(text.as_bytes()).into_owned(),
+            latin: text.chars().all(|c| !is_han(c)),
+            weight,
+        }
+    }
+}
+
+impl Needles {
+    /// Word terms with weights and bigrams; empty terms are left out, and a repeated term
+    /// keeps its first weight.
+    pub fn new(words: Vec<(String, f32)>, bigrams: Vec<String>) -> Needles {
+        fn first<'a>(seen: &mut Vec<&'a str>, t: &'a str) -> bool {
+            let new = !t.is_empty() && !seen.contains(&t);
+            seen.push(t);
+            new
+        }
+        let mut seen = Vec::new();
+        let words = words
+            .iter()
+            .filter(|(t, _)| first(&mut seen, t))
+            .map(|(t, w)| Needle::new(t, *w))
+            .collect();
+        let mut seen = Vec::new();
+        let bigrams = bigrams
+            .iter()
+            .filter(|b| first(&mut seen, b))
+            .map(|b| Needle::new(b, 1.0))
+            .collect();
+        Needles {
+            words,
+            bigrams,
+            figure: None,
+        }
+    }
+
+    /// The same needles for a question asking for a figure, with the names that are none.
+    pub fn asking_figure(mut self, names: std::sync::Arc<[String]>) -> Needles {
+        self.figure = Some(names);
+        self
+    }
 }
 
 /// Byte ranges of the sentences of `text`, trimmed, none empty.
@@ -120,21 +176,18 @@ pub fn prepare(answer: &str) -> Prepared {
 /// anywhere (游戏 inside 游戏产业: segmentation of a question and a passage may differ);
 /// Latin ones only at a word start, extended to the word's end (a stem like `lightn` marks
 /// `Lightning`).
-fn occurrences(n: &Normalized, char_at: &[u32], needle: &str, out: &mut Vec<Range<usize>>) {
-    if needle.is_empty() {
-        return;
-    }
-    let latin = needle.chars().all(|c| !is_han(c));
-    for byte in memchr::memmem::find_iter(n.text.as_bytes(), needle.as_bytes()) {
+fn occurrences(n: &Normalized, char_at: &[u32], needle: &Needle, out: &mut Vec<Range<usize>>) {
+    let len = needle.finder.needle().len();
+    for byte in needle.finder.find_iter(n.text.as_bytes()) {
         let start = char_at[byte] as usize;
-        let mut end = char_at[byte + needle.len()] as usize;
-        if latin {
+        let mut end = char_at[byte + len] as usize;
+        if needle.latin {
             let word_char = |c: char| c.is_alphanumeric() && !is_han(c);
             let before = n.text[..byte].chars().next_back();
             if before.is_some_and(word_char) {
                 continue;
             }
-            end += n.text[byte + needle.len()..]
+            end += n.text[byte + len..]
                 .chars()
                 .take_while(|&c| word_char(c))
                 .count();
@@ -162,13 +215,13 @@ pub fn choose_prepared(
         normalized_spans,
         whole,
     } = prepared;
-    // Matched ranges in `answer` with their weights.
-    let mut marks: Vec<(Range<usize>, f32, &str)> = Vec::new();
+    // Matched ranges in `answer` with their weights and which needle matched.
+    let mut marks: Vec<(Range<usize>, f32, usize)> = Vec::new();
     let mut found = Vec::new();
-    for (t, weight) in &needles.words {
+    for (k, needle) in needles.words.iter().enumerate() {
         found.clear();
-        occurrences(n, char_at, t, &mut found);
-        marks.extend(found.drain(..).map(|r| (r, *weight, t.as_str())));
+        occurrences(n, char_at, needle, &mut found);
+        marks.extend(found.drain(..).map(|r| (r, needle.weight, k)));
     }
     let mut bigram_marks: Vec<Range<usize>> = Vec::new();
     for b in &needles.bigrams {
@@ -181,10 +234,17 @@ pub fn choose_prepared(
         .iter()
         .zip(normalized_spans)
         .map(|(s, normalized)| {
-            let mut seen = HashSet::new();
+            // Each term counts once per sentence.
+            let mut seen: Vec<usize> = Vec::new();
             let word_score: f32 = marks
                 .iter()
-                .filter(|(r, _, t)| s.start <= r.start && r.end <= s.end && seen.insert(*t))
+                .filter(|(r, _, k)| {
+                    let first = s.start <= r.start && r.end <= s.end && !seen.contains(k);
+                    if first {
+                        seen.push(*k);
+                    }
+                    first
+                })
                 .map(|(_, w, _)| *w)
                 .sum();
             let bigram_score = bigram_marks
@@ -336,15 +396,11 @@ mod tests {
         let answer = "收入主要來自海外,這是我們很早就定下的方向,也是團隊一直堅持的打法。\
             另外遊戲產業增長很好,金融和能源也不錯,我們會在這些行業繼續深耕。\
             今年收入大概有七成來自B端客戶,其餘來自C端的訂閱產品和廣告。";
-        let mut needles = Needles {
-            words: vec![("收入".into(), 1.0)],
-            bigrams: HashSet::new(),
-            figure: None,
-        };
+        let needles = Needles::new(vec![("收入".into(), 1.0)], Vec::new());
         let first = |q: &Quote| q.fragments[0].text.clone();
         let plain = choose(answer, &needles, 1);
         assert!(first(&plain).starts_with("收入主要來自海外"), "{plain:?}");
-        needles.figure = Some(Vec::new().into());
+        let needles = needles.asking_figure(Vec::new().into());
         let figure = choose(answer, &needles, 1);
         assert!(
             first(&figure).starts_with("今年收入大概有七成"),
@@ -355,15 +411,14 @@ mod tests {
     #[test]
     fn picks_matching_sentences_verbatim_with_highlights() {
         let answer = "我們一開始做To C。後來轉向了To B,這是戰略轉型的一部分,因為國內To C很難商業化。另外遊戲產業增長很好,金融和能源也不錯,我們會繼續在這些行業深耕下去,並且與更多的夥伴合作。最後一句話和問題毫無關係,只是為了讓答案變長而已,讓它超過整段引用的長度限制。";
-        let needles = Needles {
-            words: vec![
+        let needles = Needles::new(
+            vec![
                 ("游戏".into(), 1.0),
                 ("产业".into(), 1.0),
                 ("to b".into(), 0.5),
             ],
-            bigrams: HashSet::new(),
-            figure: None,
-        };
+            Vec::new(),
+        );
         let q = choose(answer, &needles, 1);
         assert_eq!(q.fragments.len(), 1);
         let two = choose(answer, &needles, 2);
@@ -378,11 +433,7 @@ mod tests {
         );
         let three = choose(
             answer,
-            &Needles {
-                words: vec![("游戏".into(), 1.0)],
-                bigrams: HashSet::new(),
-                figure: None,
-            },
+            &Needles::new(vec![("游戏".into(), 1.0)], Vec::new()),
             2,
         );
         assert!(
@@ -399,11 +450,7 @@ mod tests {
 
     #[test]
     fn latin_needles_match_whole_words_from_their_start() {
-        let needles = Needles {
-            words: vec![("lightn".into(), 1.0), ("ai".into(), 1.0)],
-            bigrams: HashSet::new(),
-            figure: None,
-        };
+        let needles = Needles::new(vec![("lightn".into(), 1.0), ("ai".into(), 1.0)], Vec::new());
         let q = choose("Yi-Lightning很快,SAID不算,AI算。", &needles, 3);
         let f = &q.fragments[0];
         let bold: Vec<&str> = f.highlights.iter().map(|r| &f.text[r.clone()]).collect();
