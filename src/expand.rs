@@ -247,6 +247,21 @@ impl Expander {
             .into_iter()
             .map(|t| t.text)
             .collect();
+        // An alternative the corpus writes inside longer words (能源 in 能源行業, a translation
+        // of `energy`) is no word the index can be asked for: its bigrams find it.
+        for c in &plan.concepts {
+            for (t, _) in &c.alternatives {
+                if t.chars().count() >= 2 && t.chars().all(is_han) && !known(t) && occurs(t) {
+                    let chars: Vec<char> = t.chars().collect();
+                    for w in chars.windows(2) {
+                        let b: String = w.iter().collect();
+                        if !plan.alternative_bigrams.contains(&b) {
+                            plan.alternative_bigrams.push(b);
+                        }
+                    }
+                }
+            }
+        }
         bigrams.append(&mut plan.bigrams);
         let mut seen = std::collections::HashSet::new();
         bigrams.retain(|b| b.chars().any(is_han) && seen.insert(b.clone()));
@@ -297,6 +312,30 @@ pub fn informativeness(freq: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::test_support::analyzer;
+
+    /// A translation the corpus writes only inside a longer word is no index word; its
+    /// bigrams are asked instead, apart from the question's own.
+    #[test]
+    fn translations_inside_longer_words_are_asked_by_their_bigrams() {
+        let a = analyzer();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let lexicon = Lexicon::load(&dir).unwrap();
+        let glossary = Glossary::from_tsv("energi\t能源 精力\n", "test").unwrap();
+        let e = Expander::new(&a, &lexicon, glossary);
+        // The corpus has 精力 as a word and 能源 only in 能源行业.
+        let known = |t: &str| t == "精力";
+        let occurs = |t: &str| t == "精力" || t == "能源";
+        let plan = e.plan(&a, &known, &occurs, "energy");
+        assert_eq!(plan.concepts.len(), 1);
+        assert_eq!(plan.alternative_bigrams, ["能源"]);
+        assert!(plan.bigrams.is_empty(), "{:?}", plan.bigrams);
+        let plan = e.plan(&a, &|_: &str| true, &|_: &str| true, "energy");
+        assert!(
+            plan.alternative_bigrams.is_empty(),
+            "words are asked as words"
+        );
+    }
 
     #[test]
     fn informativeness_orders_common_below_rare() {

@@ -41,8 +41,11 @@ pub struct Concept {
 pub struct QueryPlan {
     /// Word concepts.
     pub concepts: Vec<Concept>,
-    /// Character bigrams of the question (and of translations of English words).
+    /// Character bigrams of the question.
     pub bigrams: Vec<String>,
+    /// Bigrams of alternatives the corpus has only inside longer words (能源 in 能源行業 for
+    /// `energy`): the index is asked for them, but they are not the question's own bigrams.
+    pub alternative_bigrams: Vec<String>,
     /// The question asks for a figure (多少, 幾個, how many…): only a passage that states one
     /// answers it.
     pub asks_figure: bool,
@@ -306,9 +309,14 @@ impl SearchIndex {
         }
         // A bigram inside a word already asked for adds nothing but cost; the others find
         // what segmentation missed (a word the corpus splits differently, or does not have).
-        for b in plan
-            .bigrams
-            .iter()
+        let mut bigrams: Vec<&String> = plan.bigrams.iter().collect();
+        bigrams.extend(
+            plan.alternative_bigrams
+                .iter()
+                .filter(|b| !plan.bigrams.contains(b)),
+        );
+        for b in bigrams
+            .into_iter()
             .filter(|b| !asked.iter().any(|w| w.contains(b.as_str())))
         {
             term(f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST);
