@@ -10,8 +10,9 @@ candidates; each candidate then gets a *coverage*: the share of the question's i
 content — concepts weighted by corpus IDF times general-language informativeness — that the
 passage contains (as a word, a synonym, a translation, or a substring of its text; a word the
 corpus never uses earns part of its weight from its characters). The final order blends
-both. The answer is the best of the top passages that covers enough of what was asked, and
-the bot abstains when none does: a decision from evidence, not from a raw score cut. A
+both. The answer comes from the top three passages: the best-ranked one that covers enough
+of what was asked, unless another of them covers clearly more; the bot abstains when none
+covers enough: a decision from evidence, not from a raw score cut. A
 question asking for a figure is answered only by a passage that states one
 (see [`crate::figure`]).
 */
@@ -52,6 +53,9 @@ const MIN_FURTHER_COVERAGE: f32 = 0.2;
 const FURTHER_SHARE_OF_BEST: f32 = 0.4;
 /// How many of the best-ranked passages are looked through for the first that covers enough.
 const COVERING_CANDIDATES: usize = 3;
+/// Among those, a passage whose coverage exceeds the best-ranked one's by this much answers
+/// instead; smaller differences are ties that the ranking decides.
+const CLEARLY_MORE_COVERAGE: f32 = 0.05;
 
 /// What the engine keeps per passage for coverage checks: its words as sorted ids into
 /// [`Engine::vocabulary`] (4 bytes a word, so a large library stays small) and its
@@ -338,8 +342,17 @@ impl Engine {
         // A question asking for a figure is answered by the best covering passage only if it
         // states one. (Looking further down for any passage with a number answers questions
         // the interview does not: 幾個人 with 兩個團隊.)
-        let best = covering
-            .first()
+        // Coverage is the evidence: a passage among them that covers clearly more of the
+        // question than the best-ranked one answers it instead.
+        let chosen = covering.first().map(|first| {
+            covering
+                .iter()
+                .copied()
+                .filter(|r| r.coverage >= first.coverage + CLEARLY_MORE_COVERAGE)
+                .max_by(|a, b| a.coverage.total_cmp(&b.coverage))
+                .unwrap_or(first)
+        });
+        let best = chosen
             .map(|r| hit(r, self.settings.quote_sentences))
             .filter(|h| {
                 // The figure may be in the interviewer's question ("七成的收入來自B端?"),
