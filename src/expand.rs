@@ -92,9 +92,9 @@ impl Expander {
         // Words inside a lexicon phrase (`kai-fu lee`) are that phrase, not English words.
         let in_phrase = |r: &std::ops::Range<usize>| {
             terms.iter().any(|t| {
-                !t.text.chars().all(char::is_alphanumeric)
-                    && t.chars.start <= r.start
+                t.chars.start <= r.start
                     && r.end <= t.chars.end
+                    && !t.text.chars().all(char::is_alphanumeric)
             })
         };
 
@@ -263,7 +263,7 @@ impl Expander {
             }
         }
         bigrams.append(&mut plan.bigrams);
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = rustc_hash::FxHashSet::default();
         bigrams.retain(|b| b.chars().any(is_han) && seen.insert(b.clone()));
         bigrams.truncate(MAX_BIGRAMS);
         plan.bigrams = bigrams;

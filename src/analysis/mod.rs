@@ -19,7 +19,7 @@ pub mod normalize;
 pub mod segment;
 pub mod tokenizer;
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -50,9 +50,9 @@ struct Inner {
     jieba: Jieba,
     /// Phrases with their spaces removed, longest first, for matching.
     phrases: Vec<(Vec<char>, String)>,
-    stopwords: HashSet<String>,
+    stopwords: FxHashSet<String>,
     /// Bigrams that only ever come from stop words (什么 → 什么; 为什么 → 为什, 什么).
-    stop_bigrams: HashSet<String>,
+    stop_bigrams: FxHashSet<String>,
     stemmer: rust_stemmers::Stemmer,
 }
 
@@ -114,7 +114,7 @@ impl ChineseAnalyzer {
             inner: Arc::new(Inner {
                 jieba,
                 phrases,
-                stopwords: lexicon.stopwords.clone(),
+                stopwords: lexicon.stopwords.iter().cloned().collect(),
                 stop_bigrams,
                 stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
             }),
