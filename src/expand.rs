@@ -18,7 +18,7 @@ use crate::index::{Concept, QueryPlan};
 
 /// Most concepts and bigrams taken from one question; the rest is ignored.
 pub const MAX_CONCEPTS: usize = 48;
-/// Most bigrams taken from one question.
+/// Most bigrams taken from one question (and, apart, from its alternatives).
 pub const MAX_BIGRAMS: usize = 96;
 /// Most characters of a question that are analyzed.
 pub const MAX_QUESTION_CHARS: usize = 2_000;
@@ -255,7 +255,9 @@ impl Expander {
                     let chars: Vec<char> = t.chars().collect();
                     for w in chars.windows(2) {
                         let b: String = w.iter().collect();
-                        if !plan.alternative_bigrams.contains(&b) {
+                        if plan.alternative_bigrams.len() < MAX_BIGRAMS
+                            && !plan.alternative_bigrams.contains(&b)
+                        {
                             plan.alternative_bigrams.push(b);
                         }
                     }
