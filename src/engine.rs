@@ -51,7 +51,7 @@ const CHARACTER_CREDIT: f32 = 0.3;
 const MIN_FURTHER_COVERAGE: f32 = 0.2;
 /// …and at least this share of what the best passage covers.
 const FURTHER_SHARE_OF_BEST: f32 = 0.4;
-/// How many of the best-ranked passages are looked through for the first that covers enough.
+/// How many of the best-ranked passages the answer is chosen from.
 const COVERING_CANDIDATES: usize = 3;
 /// Among those, a passage whose coverage exceeds the best-ranked one's by this much answers
 /// instead; smaller differences are ties that the ranking decides.
@@ -339,19 +339,19 @@ impl Engine {
             .take(COVERING_CANDIDATES)
             .filter(|r| r.coverage >= MIN_COVERAGE)
             .collect();
-        // A question asking for a figure is answered by the best covering passage only if it
-        // states one. (Looking further down for any passage with a number answers questions
-        // the interview does not: 幾個人 with 兩個團隊.)
         // Coverage is the evidence: a passage among them that covers clearly more of the
-        // question than the best-ranked one answers it instead.
+        // question than the best-ranked one answers it instead (the better ranked of equals).
         let chosen = covering.first().map(|first| {
             covering
                 .iter()
                 .copied()
                 .filter(|r| r.coverage >= first.coverage + CLEARLY_MORE_COVERAGE)
-                .max_by(|a, b| a.coverage.total_cmp(&b.coverage))
+                .min_by(|a, b| b.coverage.total_cmp(&a.coverage))
                 .unwrap_or(first)
         });
+        // A question asking for a figure is answered by the chosen passage only if it states
+        // one. (Looking elsewhere for any passage with a number answers questions the
+        // interview does not: 幾個人 with 兩個團隊.)
         let best = chosen
             .map(|r| hit(r, self.settings.quote_sentences))
             .filter(|h| {
@@ -454,6 +454,13 @@ impl Engine {
             );
         }
         let _ = writeln!(s, "bigrams: {}", plan.bigrams.join(" "));
+        if !plan.alternative_bigrams.is_empty() {
+            let _ = writeln!(
+                s,
+                "bigrams of alternatives: {}",
+                plan.alternative_bigrams.join(" ")
+            );
+        }
         for r in self.rank(&plan).0.iter().take(6) {
             let p = &self.corpus.passages[r.passage];
             let _ = writeln!(
