@@ -268,6 +268,7 @@ impl Expander {
         let mut seen = rustc_hash::FxHashSet::default();
         bigrams.retain(|b| b.chars().any(is_han) && seen.insert(b.clone()));
         bigrams.truncate(MAX_BIGRAMS);
+        plan.alternative_bigrams.retain(|b| !bigrams.contains(b));
         plan.bigrams = bigrams;
         plan
     }

@@ -44,7 +44,8 @@ pub struct QueryPlan {
     /// Character bigrams of the question.
     pub bigrams: Vec<String>,
     /// Bigrams of alternatives the corpus has only inside longer words (能源 in 能源行業 for
-    /// `energy`): the index is asked for them, but they are not the question's own bigrams.
+    /// `energy`), none of them in [`QueryPlan::bigrams`]: the index is asked for them, but
+    /// they are not the question's own bigrams.
     pub alternative_bigrams: Vec<String>,
     /// The question asks for a figure (多少, 幾個, how many…): only a passage that states one
     /// answers it.
@@ -314,14 +315,10 @@ impl SearchIndex {
         }
         // A bigram inside a word already asked for adds nothing but cost; the others find
         // what segmentation missed (a word the corpus splits differently, or does not have).
-        let mut bigrams: Vec<&String> = plan.bigrams.iter().collect();
-        bigrams.extend(
-            plan.alternative_bigrams
-                .iter()
-                .filter(|b| !plan.bigrams.contains(b)),
-        );
-        for b in bigrams
-            .into_iter()
+        for b in plan
+            .bigrams
+            .iter()
+            .chain(&plan.alternative_bigrams)
             .filter(|b| !asked.iter().any(|w| w.contains(b.as_str())))
         {
             term(f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST);
