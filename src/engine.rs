@@ -144,12 +144,31 @@ impl Statistics {
 }
 
 /// A concept's alternative, resolved once per question.
-struct Alternative<'a> {
+struct Alternative {
     /// Its word id, when the corpus has the word.
     id: Option<u32>,
-    /// Chinese of two characters or more also matches as a substring of a passage.
-    substring: Option<Finder<'a>>,
+    /// Chinese of two characters or more also matches as a substring of a passage: its
+    /// place among the question's word needles.
+    substring: Option<usize>,
     weight: f32,
+}
+
+/// A plan resolved against the corpus once per question: everything ranking, coverage and
+/// quoting look up, with each substring searcher built once and shared by all three.
+struct Resolved {
+    /// Each concept's weight: how much of the question it is.
+    weights: Vec<f32>,
+    /// Each concept's alternatives.
+    alternatives: Vec<Vec<Alternative>>,
+    /// For a concept whose word the corpus never uses: its characters with their IDF.
+    chars: Vec<Vec<(Finder<'static>, f32)>>,
+    /// The question's bigrams the corpus has: their place among the bigram needles, and IDF.
+    bigrams: Vec<(usize, f32)>,
+    /// IDF of all the question's bigrams, found in the corpus or not.
+    bigram_total: f32,
+    /// What quoting looks for: every alternative that can occur in some passage, and the
+    /// question's bigrams that do.
+    needles: Needles,
 }
 
 /// A ranked candidate before it becomes a [`Hit`].
@@ -326,13 +345,14 @@ impl Engine {
                 suggestions: Vec::new(),
             };
         }
-        let (ranked, weights) = self.rank(&plan);
-        let needles = self.needles(&plan, &weights);
+        let resolved = self.resolve(&plan);
+        let ranked = self.rank(&plan, &resolved);
+        let needles = &resolved.needles;
         let hit = |r: &Ranked, sentences: usize| Hit {
             passage: r.passage,
             score: r.score,
             coverage: r.coverage,
-            quote: self.quote(r.passage, &needles, sentences),
+            quote: self.quote(r.passage, needles, sentences),
         };
         let covering: Vec<&Ranked> = ranked
             .iter()
@@ -397,9 +417,8 @@ impl Engine {
     /// The best `limit` passages for keywords, without abstaining (for `/search`).
     pub fn search(&self, keywords: &str, limit: usize) -> Vec<Hit> {
         let plan = self.plan(keywords);
-        let (ranked, weights) = self.rank(&plan);
-        let needles = self.needles(&plan, &weights);
-        ranked
+        let resolved = self.resolve(&plan);
+        self.rank(&plan, &resolved)
             .into_iter()
             .filter(|r| r.coverage > 0.0)
             .take(limit)
@@ -407,7 +426,7 @@ impl Engine {
                 passage: r.passage,
                 score: r.score,
                 coverage: r.coverage,
-                quote: self.quote(r.passage, &needles, 1),
+                quote: self.quote(r.passage, &resolved.needles, 1),
             })
             .collect()
     }
@@ -437,8 +456,9 @@ impl Engine {
     pub fn explain(&self, question: &str) -> String {
         use std::fmt::Write;
         let plan = self.plan(question);
+        let resolved = self.resolve(&plan);
         let mut s = String::new();
-        for c in &plan.concepts {
+        for (c, weight) in plan.concepts.iter().zip(&resolved.weights) {
             let alts: Vec<String> = c
                 .alternatives
                 .iter()
@@ -448,7 +468,7 @@ impl Engine {
                 s,
                 "concept {:<14} weight {:.2} (informativeness {:.2}): {}",
                 c.surface,
-                self.concept_weight(c),
+                weight,
                 c.informativeness,
                 alts.join(" ")
             );
@@ -461,7 +481,7 @@ impl Engine {
                 plan.alternative_bigrams.join(" ")
             );
         }
-        for r in self.rank(&plan).0.iter().take(6) {
+        for r in self.rank(&plan, &resolved).iter().take(6) {
             let p = &self.corpus.passages[r.passage];
             let _ = writeln!(
                 s,
@@ -482,87 +502,121 @@ impl Engine {
         quote::choose_prepared(answer, prepared, needles, sentences)
     }
 
-    /// Candidates from the index, re-ranked by BM25 and coverage, best first, with the
-    /// weight of each concept of the plan.
-    fn rank(&self, plan: &QueryPlan) -> (Vec<Ranked>, Vec<f32>) {
-        let weights: Vec<f32> = plan
-            .concepts
-            .iter()
-            .map(|c| self.concept_weight(c))
-            .collect();
+    /// What ranking, coverage and quoting look up for `plan`, looked up once.
+    fn resolve(&self, plan: &QueryPlan) -> Resolved {
+        let mut needles = Needles::default();
+        let mut weights = Vec::with_capacity(plan.concepts.len());
+        let mut alternatives = Vec::with_capacity(plan.concepts.len());
+        let mut chars = Vec::with_capacity(plan.concepts.len());
+        for c in &plan.concepts {
+            // Each alternative's word id, passages holding the word, and whether it can occur.
+            let looked: Vec<(Option<u32>, u32, bool)> = c
+                .alternatives
+                .iter()
+                .map(|(t, _)| {
+                    let id = self.vocabulary.get(t.as_str()).copied();
+                    let df = id.map_or(0, |id| self.word_df[id as usize]);
+                    (id, df, df > 0 || self.bigrams_occur(t))
+                })
+                .collect();
+            let nowhere = looked.iter().all(|&(_, _, occurs)| !occurs);
+            let weight = self.concept_weight(c, &looked, nowhere);
+            let mut alts = Vec::with_capacity(c.alternatives.len());
+            for ((t, w), &(id, _, occurs)) in c.alternatives.iter().zip(&looked) {
+                let needle = if occurs {
+                    needles.add_word(t, weight * w)
+                } else {
+                    None
+                };
+                alts.push(Alternative {
+                    id,
+                    substring: needle.filter(|_| t.chars().count() >= 2 && t.chars().any(is_han)),
+                    weight: w.min(1.0),
+                });
+            }
+            weights.push(weight);
+            alternatives.push(alts);
+            // The characters of a concept, with their IDF: a passage that lacks the word but
+            // holds its characters (花錢 / 每一塊錢) covers part of it. Only for words the
+            // corpus never uses: where it has the word, a passage without it does not say it.
+            let own = &c.alternatives[0].0;
+            chars.push(
+                if own.chars().count() < 2 || !own.chars().all(is_han) || !nowhere {
+                    Vec::new()
+                } else {
+                    own.char_indices()
+                        .map(|(at, ch)| {
+                            let df = self.char_df.get(&ch).copied().unwrap_or(0);
+                            let bytes = &own.as_bytes()[at..at + ch.len_utf8()];
+                            (Finder::new(bytes).into_owned(), self.idf_of_df(df.max(1)))
+                        })
+                        .collect()
+                },
+            );
+        }
+        let mut bigrams = Vec::with_capacity(plan.bigrams.len());
+        let (mut found, mut missing) = (0.0, 0);
+        for b in &plan.bigrams {
+            match self.bigram_df.get(b.as_str()) {
+                Some(&df) => {
+                    let idf = self.idf_of_df(df);
+                    found += idf;
+                    if let Some(i) = needles.add_bigram(b) {
+                        bigrams.push((i, idf));
+                    }
+                }
+                None => missing += 1,
+            }
+        }
+        // Bigrams found nowhere count against every passage alike.
+        let bigram_total = found + missing as f32 * self.idf_of_df(1);
+        Resolved {
+            weights,
+            alternatives,
+            chars,
+            bigrams,
+            bigram_total,
+            needles: if plan.asks_figure {
+                needles.asking_figure(std::sync::Arc::clone(&self.names))
+            } else {
+                needles
+            },
+        }
+    }
+
+    /// Candidates from the index, re-ranked by BM25 and coverage, best first.
+    fn rank(&self, plan: &QueryPlan, resolved: &Resolved) -> Vec<Ranked> {
+        let Resolved {
+            weights,
+            alternatives,
+            chars: concept_chars,
+            bigrams,
+            bigram_total,
+            needles,
+        } = resolved;
         let searched = self.index.search(plan, CANDIDATES);
         let found = match searched {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "index search failed");
-                return (Vec::new(), weights);
+                return Vec::new();
             }
         };
         let max = found.iter().map(|(_, s)| *s).fold(0.0f32, f32::max);
         if max <= 0.0 {
-            return (Vec::new(), weights);
+            return Vec::new();
         }
         let total: f32 = weights.iter().sum();
-        let bigram_weights: Vec<(Finder, f32)> = plan
-            .bigrams
-            .iter()
-            .filter_map(|b| {
-                self.bigram_df
-                    .get(b)
-                    .map(|&df| (Finder::new(b.as_bytes()), self.idf_of_df(df)))
-            })
-            .collect();
-        // Bigrams found nowhere count against every passage alike.
-        let bigram_total: f32 = bigram_weights.iter().map(|(_, w)| w).sum::<f32>()
-            + (plan.bigrams.len() - bigram_weights.len()) as f32 * self.idf_of_df(1);
-        let alternatives: Vec<Vec<Alternative>> = plan
-            .concepts
-            .iter()
-            .map(|c| {
-                c.alternatives
-                    .iter()
-                    .map(|(t, w)| Alternative {
-                        id: self.vocabulary.get(t.as_str()).copied(),
-                        substring: (t.chars().count() >= 2
-                            && t.chars().any(is_han)
-                            && self.may_occur(t))
-                        .then(|| Finder::new(t.as_bytes())),
-                        weight: w.min(1.0),
-                    })
-                    .collect()
-            })
-            .collect();
-        // The characters of each concept, with their IDF: a passage that lacks the word but
-        // holds its characters (花錢 / 每一塊錢) covers part of it.
-        let concept_chars: Vec<Vec<(Finder, f32)>> = plan
-            .concepts
-            .iter()
-            .map(|c| {
-                let own = &c.alternatives[0].0;
-                // Only for words the corpus never uses: where it has the word, a passage
-                // without it does not say it.
-                if own.chars().count() < 2 || !own.chars().all(is_han) || !self.nowhere(c) {
-                    return Vec::new();
-                }
-                own.char_indices()
-                    .map(|(at, ch)| {
-                        let df = self.char_df.get(&ch).copied().unwrap_or(0);
-                        let bytes = &own.as_bytes()[at..at + ch.len_utf8()];
-                        (Finder::new(bytes), self.idf_of_df(df.max(1)))
-                    })
-                    .collect()
-            })
-            .collect();
         let mut ranked: Vec<Ranked> = found
             .into_iter()
             .map(|(passage, bm25)| {
                 let text = &self.terms[passage].text;
                 let got: f32 = alternatives
                     .iter()
-                    .zip(&weights)
-                    .zip(&concept_chars)
+                    .zip(weights)
+                    .zip(concept_chars)
                     .map(|((alts, w), chars)| {
-                        let m = self.concept_match(alts, passage);
+                        let m = self.concept_match(alts, passage, needles);
                         if m > 0.0 || chars.is_empty() {
                             return w * m;
                         }
@@ -576,12 +630,12 @@ impl Engine {
                     })
                     .sum();
                 let coverage = if total > 0.0 { got / total } else { 0.0 };
-                let bigram_got: f32 = bigram_weights
+                let bigram_got: f32 = bigrams
                     .iter()
-                    .filter(|(b, _)| b.find(text.as_bytes()).is_some())
+                    .filter(|&&(b, _)| needles.bigram_in(b, text))
                     .map(|(_, w)| w)
                     .sum();
-                let bigram_coverage = if bigram_total > 0.0 {
+                let bigram_coverage = if *bigram_total > 0.0 {
                     bigram_got / bigram_total
                 } else {
                     0.0
@@ -596,7 +650,7 @@ impl Engine {
             })
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.passage.cmp(&b.passage)));
-        (ranked, weights)
+        ranked
     }
 
     /// Passages holding a word.
@@ -614,12 +668,18 @@ impl Engine {
     }
 
     /// How much a concept says: IDF over passages (of its most common present alternative,
-    /// or as if it occurred nowhere) times its general-language informativeness.
-    fn concept_weight(&self, c: &Concept) -> f32 {
-        let idf = c
-            .alternatives
+    /// or as if it occurred nowhere) times its general-language informativeness. `looked` is
+    /// each alternative's (word id, passages holding it, whether it can occur); `nowhere`,
+    /// whether none can.
+    fn concept_weight(
+        &self,
+        c: &Concept,
+        looked: &[(Option<u32>, u32, bool)],
+        nowhere: bool,
+    ) -> f32 {
+        let idf = looked
             .iter()
-            .map(|(t, _)| self.df(t))
+            .map(|&(_, df, _)| df)
             .filter(|&df| df > 0)
             .max()
             // A small corpus says little by not containing a word: an absent concept weighs
@@ -629,69 +689,42 @@ impl Engine {
         // name, a rare word: informativeness near 1) or a paraphrase's everyday word (外面,
         // 整個: 0.6–0.8). Cubing tells them apart. English without a translation keeps its
         // fixed prior.
-        if c.surface.chars().any(is_han) && self.nowhere(c) {
+        if c.surface.chars().any(is_han) && nowhere {
             idf * c.informativeness.powi(3)
         } else {
             idf * c.informativeness
         }
     }
 
-    /// Whether no alternative of a concept can occur in any passage, as a word or a substring.
-    fn nowhere(&self, c: &Concept) -> bool {
-        c.alternatives.iter().all(|(t, _)| !self.may_occur(t))
-    }
-
     /// 1 when the passage holds the concept (a word or, for Chinese, a substring of its
     /// text), weighted by the alternative that matched; 0 otherwise.
-    fn concept_match(&self, alternatives: &[Alternative], passage: usize) -> f32 {
+    fn concept_match(
+        &self,
+        alternatives: &[Alternative],
+        passage: usize,
+        needles: &Needles,
+    ) -> f32 {
         let t = &self.terms[passage];
         alternatives
             .iter()
             .filter(|a| {
                 a.id.is_some_and(|id| t.words.binary_search(&id).is_ok())
-                    || a.substring
-                        .as_ref()
-                        .is_some_and(|f| f.find(t.text.as_bytes()).is_some())
+                    || a.substring.is_some_and(|i| needles.word_in(i, &t.text))
             })
             .map(|a| a.weight)
             .fold(0.0, f32::max)
-    }
-
-    /// What quoting looks for: every alternative that can occur in some passage, and the
-    /// question's bigrams that do.
-    fn needles(&self, plan: &QueryPlan, weights: &[f32]) -> Needles {
-        let words = plan
-            .concepts
-            .iter()
-            .zip(weights)
-            .flat_map(|(c, &w)| {
-                c.alternatives
-                    .iter()
-                    .filter(|(t, _)| self.may_occur(t))
-                    .map(move |(t, a)| (t.clone(), w * a))
-            })
-            .collect();
-        let bigrams = plan
-            .bigrams
-            .iter()
-            .filter(|b| self.bigram_df.contains_key(b.as_str()))
-            .cloned()
-            .collect();
-        let needles = Needles::new(words, bigrams);
-        if plan.asks_figure {
-            needles.asking_figure(std::sync::Arc::clone(&self.names))
-        } else {
-            needles
-        }
     }
 
     /// Whether a term can occur in some passage: it is a word of the corpus, or Chinese whose
     /// every bigram occurs somewhere (a cheap test that saves scanning texts for terms that
     /// cannot be there, such as unused synonyms).
     fn may_occur(&self, term: &str) -> bool {
-        if self.df(term) > 0 {
-            return true;
-        }
+        self.df(term) > 0 || self.bigrams_occur(term)
+    }
+
+    /// Whether `term` is Chinese of two characters or more whose every bigram occurs in some
+    /// passage.
+    fn bigrams_occur(&self, term: &str) -> bool {
         let mut chars = term.char_indices().peekable();
         let mut bigrams = 0;
         while let Some((at, c)) = chars.next() {

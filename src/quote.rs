@@ -56,34 +56,58 @@ impl Needles {
     /// Word terms with weights and bigrams; empty terms are left out, and a repeated term
     /// keeps its first weight.
     pub fn new(words: Vec<(String, f32)>, bigrams: Vec<String>) -> Needles {
-        fn first<'a>(seen: &mut Vec<&'a str>, t: &'a str) -> bool {
-            let new = !t.is_empty() && !seen.contains(&t);
-            seen.push(t);
-            new
+        let mut needles = Needles::default();
+        for (t, w) in &words {
+            needles.add_word(t, *w);
         }
-        let mut seen = Vec::new();
-        let words = words
-            .iter()
-            .filter(|(t, _)| first(&mut seen, t))
-            .map(|(t, w)| Needle::new(t, *w))
-            .collect();
-        let mut seen = Vec::new();
-        let bigrams = bigrams
-            .iter()
-            .filter(|b| first(&mut seen, b))
-            .map(|b| Needle::new(b, 1.0))
-            .collect();
-        Needles {
-            words,
-            bigrams,
-            figure: None,
+        for b in &bigrams {
+            needles.add_bigram(b);
         }
+        needles
+    }
+
+    /// Adds a word term with its weight and says where it is among the words; a repeated
+    /// term keeps its first weight, an empty one is left out.
+    pub fn add_word(&mut self, text: &str, weight: f32) -> Option<usize> {
+        add(&mut self.words, text, weight)
+    }
+
+    /// Adds a bigram and says where it is among the bigrams (once each, as words are).
+    pub fn add_bigram(&mut self, text: &str) -> Option<usize> {
+        add(&mut self.bigrams, text, 1.0)
+    }
+
+    /// Whether word `i` (from [`Needles::add_word`]) occurs in normalized `text`.
+    pub fn word_in(&self, i: usize, text: &str) -> bool {
+        self.words[i].finder.find(text.as_bytes()).is_some()
+    }
+
+    /// Whether bigram `i` (from [`Needles::add_bigram`]) occurs in normalized `text`.
+    pub fn bigram_in(&self, i: usize, text: &str) -> bool {
+        self.bigrams[i].finder.find(text.as_bytes()).is_some()
     }
 
     /// The same needles for a question asking for a figure, with the names that are none.
     pub fn asking_figure(mut self, names: std::sync::Arc<[String]>) -> Needles {
         self.figure = Some(names);
         self
+    }
+}
+
+/// Adds `text` to `needles` unless it is empty or there already; its position.
+fn add(needles: &mut Vec<Needle>, text: &str, weight: f32) -> Option<usize> {
+    if text.is_empty() {
+        return None;
+    }
+    match needles
+        .iter()
+        .position(|n| n.finder.needle() == text.as_bytes())
+    {
+        Some(i) => Some(i),
+        None => {
+            needles.push(Needle::new(text, weight));
+            Some(needles.len() - 1)
+        }
     }
 }
 
