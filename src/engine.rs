@@ -190,6 +190,9 @@ pub struct Engine {
     vocabulary: HashMap<String, u32>,
     /// Passages holding each word, by word id.
     word_df: Vec<u32>,
+    /// How common each word is in general Chinese, by word id: jieba estimates it by
+    /// segmenting the word, which questions would otherwise repeat.
+    word_frequency: Vec<usize>,
     /// Passages holding each bigram.
     bigram_df: HashMap<String, u32>,
     /// Passages holding each Chinese character.
@@ -281,6 +284,10 @@ impl Engine {
             bigram_df,
             char_df,
         } = stats;
+        let mut word_frequency = vec![0; vocabulary.len()];
+        for (word, &id) in &vocabulary {
+            word_frequency[id as usize] = analyzer.word_frequency(word);
+        }
         let lexicon_words: Vec<String> = lexicon
             .words
             .iter()
@@ -300,6 +307,7 @@ impl Engine {
             terms,
             vocabulary,
             word_df,
+            word_frequency,
             bigram_df,
             settings,
         })
@@ -329,8 +337,12 @@ impl Engine {
     pub fn plan(&self, question: &str) -> QueryPlan {
         let known = |t: &str| self.df(t) > 0;
         let occurs = |t: &str| self.may_occur(t);
+        let frequency = |t: &str| match self.vocabulary.get(t) {
+            Some(&id) => self.word_frequency[id as usize],
+            None => self.analyzer.word_frequency(t),
+        };
         self.expander
-            .plan(&self.analyzer, &known, &occurs, question)
+            .plan(&self.analyzer, &known, &occurs, &frequency, question)
     }
 
     /// Answers a question: the best passage and further ones, or an abstention with

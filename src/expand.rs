@@ -62,12 +62,15 @@ impl Expander {
     }
 
     /// The plan for `question`. `known` tells whether a word term occurs in the corpus,
-    /// `occurs` whether Chinese text may occur in it as a substring.
+    /// `occurs` whether Chinese text may occur in it as a substring, `frequency` how common a
+    /// word is in general Chinese ([`ChineseAnalyzer::word_frequency`], which the caller
+    /// may have at hand for the corpus's words).
     pub fn plan(
         &self,
         analyzer: &ChineseAnalyzer,
         known: &dyn Fn(&str) -> bool,
         occurs: &dyn Fn(&str) -> bool,
+        frequency: &dyn Fn(&str) -> usize,
         question: &str,
     ) -> QueryPlan {
         let cut: String = question.chars().take(MAX_QUESTION_CHARS).collect();
@@ -124,9 +127,8 @@ impl Expander {
                 // An English word says as much as its most telling translation: `run` → 跑
                 // is a common word, `valuation` → 估值 a rare one.
                 let mut informative = 0.0f32;
-                for zh in &m.terms {
-                    informative =
-                        informative.max(informativeness(analyzer.word_frequency(zh) as f32));
+                for zh in m.terms {
+                    informative = informative.max(informativeness(frequency(zh) as f32));
                     for t in analyzer.words(zh) {
                         push_alt(&mut alternatives, t.text, TRANSLATION_WEIGHT);
                     }
@@ -198,7 +200,7 @@ impl Expander {
                 None => t,
             };
             let informativeness = if t.text.chars().any(is_han) {
-                informativeness(analyzer.word_frequency(&t.text) as f32)
+                informativeness(frequency(&t.text) as f32)
             } else if is_latin_word && t.text.bytes().all(|b| b.is_ascii_digit()) {
                 0.5
             } else if is_latin_word && !known(&t.text) {
@@ -329,11 +331,12 @@ mod tests {
         // The corpus has 精力 as a word and 能源 only in 能源行业.
         let known = |t: &str| t == "精力";
         let occurs = |t: &str| t == "精力" || t == "能源";
-        let plan = e.plan(&a, &known, &occurs, "energy");
+        let frequency = |w: &str| a.word_frequency(w);
+        let plan = e.plan(&a, &known, &occurs, &frequency, "energy");
         assert_eq!(plan.concepts.len(), 1);
         assert_eq!(plan.alternative_bigrams, ["能源"]);
         assert!(plan.bigrams.is_empty(), "{:?}", plan.bigrams);
-        let plan = e.plan(&a, &|_: &str| true, &|_: &str| true, "energy");
+        let plan = e.plan(&a, &|_: &str| true, &|_: &str| true, &frequency, "energy");
         assert!(
             plan.alternative_bigrams.is_empty(),
             "words are asked as words"

@@ -33,6 +33,8 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
+use rustc_hash::FxHashMap;
+
 /// What can go wrong reading the dictionary or the glossary file; every variant names its line.
 #[derive(Debug, thiserror::Error)]
 pub enum GlossaryError {
@@ -299,17 +301,61 @@ struct Rank {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Glossary {
     map: BTreeMap<String, Vec<String>>,
+    /// What [`Glossary::lookup`] reads, derived from `map` once: a question's words then cost
+    /// hash look-ups, not walks of the ordered map.
+    find: Find,
+}
+
+/// The glossary arranged for looking up a question's words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Find {
+    /// Every key → its terms.
+    keys: FxHashMap<String, Vec<String>>,
+    /// First word of keys of two words or more → the most words of such a key.
+    longest: FxHashMap<String, usize>,
+    /// First word → the terms of its two-word keys, each once, in key order, when they are
+    /// few (see [`Glossary::fallback`]).
+    two_word: FxHashMap<String, Vec<String>>,
+}
+
+impl Find {
+    fn new(map: &BTreeMap<String, Vec<String>>) -> Find {
+        let mut find = Find {
+            keys: map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ..Find::default()
+        };
+        for (key, terms) in map {
+            let words: Vec<&str> = key.split(' ').collect();
+            if words.len() < 2 {
+                continue;
+            }
+            let most = find.longest.entry(words[0].to_string()).or_insert(0);
+            *most = (*most).max(words.len());
+            if words.len() == 2 {
+                let all = find.two_word.entry(words[0].to_string()).or_default();
+                for t in terms {
+                    if !all.contains(t) {
+                        all.push(t.clone());
+                    }
+                }
+            }
+        }
+        // Few terms only: `subsidiary` (子公司 twice) is clear; `data` before many nouns is not.
+        find.two_word
+            .retain(|_, terms| terms.len() <= MAX_FALLBACK_TERMS);
+        find
+    }
 }
 
 /// A run of query words found in the glossary.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GlossaryMatch {
+pub struct GlossaryMatch<'g> {
     /// Index of the first word of the run in the words given to [`Glossary::lookup`].
     pub start: usize,
     /// Number of words in the run (1 to 3).
     pub len: usize,
     /// Chinese terms (Simplified) for it, best first.
-    pub terms: Vec<String>,
+    pub terms: &'g [String],
 }
 
 impl Glossary {
@@ -402,7 +448,14 @@ impl Glossary {
                 (key, terms)
             })
             .collect();
-        Glossary { map }
+        Glossary::from_map(map)
+    }
+
+    fn from_map(map: BTreeMap<String, Vec<String>>) -> Glossary {
+        Glossary {
+            find: Find::new(&map),
+            map,
+        }
     }
 
     /// Number of English keys.
@@ -476,13 +529,13 @@ impl Glossary {
                 return Err(bad("this English key was already given"));
             }
         }
-        Ok(Glossary { map })
+        Ok(Glossary::from_map(map))
     }
 
     /// Terms for a word that is no key of its own: its base form when it is a comparative
     /// or superlative (`cheaper` → `cheap`, `bigger` → `big`), or else the first word of
     /// two-word keys (`subsidiary` → `subsidiary company`), when those give few terms.
-    fn fallback(&self, word: &str, stemmed: &str) -> Option<Vec<String>> {
+    fn fallback(&self, word: &str, stemmed: &str) -> Option<&[String]> {
         let lower = word.to_lowercase();
         if STOP.contains(&lower.as_str()) || lower.len() < 4 {
             return None;
@@ -500,45 +553,36 @@ impl Glossary {
                 ];
                 for c in candidates.into_iter().flatten() {
                     if c.len() >= 2 {
-                        if let Some(terms) = self.map.get(&stem(&c)) {
-                            return Some(terms.clone());
+                        if let Some(terms) = self.find.keys.get(&stem(&c)) {
+                            return Some(terms);
                         }
                     }
                 }
             }
         }
-        let prefix = format!("{stemmed} ");
-        let mut terms: Vec<String> = Vec::new();
-        for (_, ts) in self
-            .map
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter(|(k, _)| k.split(' ').count() == 2)
-        {
-            for t in ts {
-                if !terms.contains(t) {
-                    terms.push(t.clone());
-                }
-            }
-        }
-        // Few terms only: `subsidiary` (子公司 twice) is clear; `data` before many nouns is not.
-        (!terms.is_empty() && terms.len() <= MAX_FALLBACK_TERMS).then_some(terms)
+        self.find.two_word.get(stemmed).map(Vec::as_slice)
     }
 
     /// Finds glossary keys in a question's English `words` (lowercase, in order): at each
     /// position the longest run of up to three words whose stems form a key wins, and matching
     /// resumes after it; a word that is no key falls back as `fallback` says;
     /// words matching nothing are skipped.
-    pub fn lookup(&self, words: &[&str]) -> Vec<GlossaryMatch> {
+    pub fn lookup(&self, words: &[&str]) -> Vec<GlossaryMatch<'_>> {
         let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
         let mut out = Vec::new();
         let mut start = 0;
         while start < stems.len() {
-            let longest = (1..=MAX_KEY_WORDS.min(stems.len() - start))
+            // Longer keys are tried only where some key starts with this word.
+            let most = self.find.longest.get(&stems[start]).copied().unwrap_or(1);
+            let longest = (1..=most.min(MAX_KEY_WORDS).min(stems.len() - start))
                 .rev()
                 .find_map(|len| {
-                    let key = stems[start..start + len].join(" ");
-                    self.map.get(&key).map(|terms| (len, terms.clone()))
+                    let terms = if len == 1 {
+                        self.find.keys.get(&stems[start])
+                    } else {
+                        self.find.keys.get(&stems[start..start + len].join(" "))
+                    };
+                    terms.map(|terms| (len, terms.as_slice()))
                 });
             let longest = longest.or_else(|| {
                 self.fallback(words[start], &stems[start])
@@ -731,7 +775,7 @@ mod tests {
         let words: Vec<&str> = question.split_whitespace().collect();
         g.lookup(&words)
             .into_iter()
-            .map(|m| (m.start, m.len, m.terms))
+            .map(|m| (m.start, m.len, m.terms.to_vec()))
             .collect()
     }
 
