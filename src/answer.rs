@@ -74,8 +74,20 @@ pub struct Hit {
     pub score: f32,
     /// Share of the question's informative content that the passage covers, 0..=1.
     pub coverage: f32,
-    /// The excerpt to show.
+    /// The excerpt to show. Empty for further passages and suggestions when the answer was
+    /// made with [`Quoting::Best`].
     pub quote: Quote,
+}
+
+/// Which hits of an answer are quoted. Quoting is a third of the work of an answer; a front
+/// end that lists further passages and suggestions by label only need not pay for theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quoting {
+    /// Every hit: the best passage, further passages, suggestions (the JSON contract).
+    All,
+    /// The best passage only; further passages and suggestions get an empty quote (Discord
+    /// and the terminal list them by id and label).
+    Best,
 }
 
 /// Why the bot did not answer.

@@ -1,15 +1,17 @@
 /*!
 Benchmarks that print figures: start-up, question latency, memory.
 
-`interview-bot bench` measures the real path — `Engine::load` for start-up, `Engine::ask`
-plus the Discord rendering for each question — over a question set repeated to at least
-10,000 questions. Figures are printed, never asserted: tests do not time things.
+`interview-bot bench` measures the real path — `Engine::load` for start-up, and for each
+question what the Discord front end does: `Engine::ask_quoting` with [`Quoting::Best`] (the
+embed lists further passages by label) and the Discord rendering — over a question set
+repeated to at least 10,000 questions. Figures are printed, never asserted: tests do not time things.
 */
 
 use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::answer::Quoting;
 use crate::config::Config;
 use crate::corpus::{Corpus, PassageKind};
 use crate::engine::Engine;
@@ -60,12 +62,15 @@ pub fn time_questions(
     let mut times: Vec<f64> = Vec::with_capacity(min_total + questions.len());
     // One warm-up pass: first touches of pages and caches are not what users see.
     for q in questions {
-        std::hint::black_box(render::discord::embed(&engine.ask(q), engine.corpus()));
+        std::hint::black_box(render::discord::embed(
+            &engine.ask_quoting(q, Quoting::Best),
+            engine.corpus(),
+        ));
     }
     while !questions.is_empty() && times.len() < min_total {
         for q in questions {
             let t = Instant::now();
-            let answer = engine.ask(q);
+            let answer = engine.ask_quoting(q, Quoting::Best);
             let embed = render::discord::embed(&answer, engine.corpus());
             std::hint::black_box(embed);
             times.push(t.elapsed().as_secs_f64() * 1e6);

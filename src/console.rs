@@ -7,6 +7,7 @@ read line by line. Besides questions it knows `/quote ID`, `/topics`, `/help` an
 
 use std::io::{BufRead, Write};
 
+use crate::answer::Quoting;
 use crate::engine::Engine;
 use crate::render::terminal;
 
@@ -59,7 +60,7 @@ pub fn parse(line: &str) -> Line<'_> {
 pub fn reply(engine: &Engine, line: &str, colour: bool) -> Option<String> {
     let corpus = engine.corpus();
     Some(match parse(line) {
-        Line::Ask(q) => terminal::render(&engine.ask(q), corpus, colour),
+        Line::Ask(q) => terminal::render(&engine.ask_quoting(q, Quoting::Best), corpus, colour),
         Line::Quote(id) => match corpus.find(id) {
             Some(i) => terminal::passage(corpus, i),
             None => format!("No passage `{id}`. /topics lists them.\n"),

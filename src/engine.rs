@@ -26,7 +26,7 @@ use jieba_rs::Jieba;
 
 use crate::analysis::bigram::is_han;
 use crate::analysis::{normalize, ChineseAnalyzer, Lexicon, Term};
-use crate::answer::{Abstention, Answer, Hit};
+use crate::answer::{Abstention, Answer, Hit, Quoting};
 use crate::config::{AnswerConfig, Config};
 use crate::corpus::{Corpus, PassageKind};
 use crate::error::{Error, Result};
@@ -346,8 +346,13 @@ impl Engine {
     }
 
     /// Answers a question: the best passage and further ones, or an abstention with
-    /// suggestions. Never fails: any text gets an [`Answer`].
+    /// suggestions, every hit quoted. Never fails: any text gets an [`Answer`].
     pub fn ask(&self, question: &str) -> Answer {
+        self.ask_quoting(question, Quoting::All)
+    }
+
+    /// Like [`Engine::ask`], quoting the hits `quoting` says; the same passages either way.
+    pub fn ask_quoting(&self, question: &str, quoting: Quoting) -> Answer {
         let plan = self.plan(question);
         let query = question.to_string();
         if plan.concepts.is_empty() {
@@ -360,12 +365,17 @@ impl Engine {
         let resolved = self.resolve(&plan);
         let ranked = self.rank(&plan, &resolved);
         let needles = &resolved.needles;
-        let hit = |r: &Ranked, sentences: usize| Hit {
+        // A hit quoted in at most `sentences` sentences, or not at all.
+        let hit = |r: &Ranked, sentences: Option<usize>| Hit {
             passage: r.passage,
             score: r.score,
             coverage: r.coverage,
-            quote: self.quote(r.passage, needles, sentences),
+            quote: sentences
+                .map(|n| self.quote(r.passage, needles, n))
+                .unwrap_or_default(),
         };
+        // Further passages and suggestions: one sentence each, when they are quoted at all.
+        let other = (quoting == Quoting::All).then_some(1);
         let covering: Vec<&Ranked> = ranked
             .iter()
             .take(COVERING_CANDIDATES)
@@ -385,7 +395,7 @@ impl Engine {
         // one. (Looking elsewhere for any passage with a number answers questions the
         // interview does not: 幾個人 with 兩個團隊.)
         let best = chosen
-            .map(|r| hit(r, self.settings.quote_sentences))
+            .map(|r| hit(r, Some(self.settings.quote_sentences)))
             .filter(|h| {
                 // The figure may be in the interviewer's question ("七成的收入來自B端?"),
                 // shown above the quote.
@@ -405,7 +415,7 @@ impl Engine {
                                 >= MIN_FURTHER_COVERAGE.max(FURTHER_SHARE_OF_BEST * best.coverage)
                     })
                     .take(self.settings.further)
-                    .map(|r| hit(r, 1))
+                    .map(|r| hit(r, other))
                     .collect(),
                 best,
             },
@@ -420,7 +430,7 @@ impl Engine {
                     .iter()
                     .filter(|r| self.corpus.passages[r.passage].kind == PassageKind::Dialogue)
                     .take(self.settings.suggestions)
-                    .map(|r| hit(r, 1))
+                    .map(|r| hit(r, other))
                     .collect(),
             },
         }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use interview_bot::answer::Quoting;
 use interview_bot::config::Config;
 use interview_bot::corpus::Corpus;
 use interview_bot::engine::Engine;
@@ -168,7 +169,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if explain {
                 eprint!("{}", engine.explain(&q));
             }
-            let answer = engine.ask(&q);
+            let answer = engine.ask_quoting(&q, quoting(as_json));
             if as_json {
                 println!("{}", json::render(&answer, corpus, top));
             } else {
@@ -204,7 +205,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         continue;
                     }
                 };
-                let answer = engine.ask(&text);
+                let answer = engine.ask_quoting(&text, quoting(as_json));
                 if as_json {
                     writeln!(out, "{}", json::render(&answer, corpus, top))?;
                 } else {
@@ -318,6 +319,15 @@ fn bench_command(
         println!("{figures}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// JSON shows every hit's quote; the terminal lists further passages by label.
+fn quoting(as_json: bool) -> Quoting {
+    if as_json {
+        Quoting::All
+    } else {
+        Quoting::Best
+    }
 }
 
 fn glossary_command(config: &Config, cedict: &Path) -> anyhow::Result<ExitCode> {

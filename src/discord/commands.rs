@@ -9,6 +9,7 @@ use poise::serenity_prelude as serenity;
 
 use super::reply::{notice, reply};
 use super::{Context, Error};
+use crate::answer::Quoting;
 use crate::render::discord as render;
 use crate::render::{label, shorten};
 
@@ -42,7 +43,7 @@ pub async fn ask(
     }
     let t = Instant::now();
     let engine = ctx.data().engine();
-    let answer = engine.ask(&super::trigger::without_mentions(&question));
+    let answer = engine.ask_quoting(&super::trigger::without_mentions(&question), Quoting::Best);
     let embed = render::embed(&answer, engine.corpus());
     ctx.send(reply(&[embed], private.unwrap_or(false))).await?;
     super::log_answer("ask", t, &answer, engine.corpus());

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 
-use crate::answer::Answer;
+use crate::answer::{Answer, Quoting};
 use crate::config::DiscordConfig;
 use crate::corpus::Corpus;
 use crate::engine::Engine;
@@ -353,7 +353,7 @@ async fn on_event(
     }
     let t = Instant::now();
     let engine = data.engine();
-    let answer = engine.ask(&question);
+    let answer = engine.ask_quoting(&question, Quoting::Best);
     if !always && !answer.is_found() {
         log_answer("listen", t, &answer, engine.corpus());
         return Ok(());

@@ -5,6 +5,7 @@
 //! here. The engine issue's bar for hit@1 (0.90) is higher: raise the floors as retrieval
 //! improves.
 
+use interview_bot::answer::Quoting;
 use interview_bot::eval;
 
 use crate::support::{corpus_text, engine, quote_is_verbatim, root};
@@ -122,4 +123,30 @@ fn every_quote_is_verbatim() {
             }
         }
     }
+}
+
+/// Quoting only the best passage (what Discord and the terminal show) answers with the same
+/// passages, scores and best quote as quoting every hit; only the other quotes are left out.
+#[test]
+fn quoting_the_best_only_changes_nothing_else() {
+    let e = engine();
+    let questions = eval::read_questions(&root().join("tests/data/dev.jsonl")).unwrap();
+    let mut further_quoted = 0;
+    for q in questions {
+        let all = e.ask_quoting(&q.query, Quoting::All);
+        let best = e.ask_quoting(&q.query, Quoting::Best);
+        assert_eq!(all.is_found(), best.is_found(), "{}", q.query);
+        let (all_hits, best_hits) = (all.hits(), best.hits());
+        assert_eq!(all_hits.len(), best_hits.len(), "{}", q.query);
+        for (i, (a, b)) in all_hits.iter().zip(&best_hits).enumerate() {
+            assert_eq!((a.passage, a.score), (b.passage, b.score), "{}", q.query);
+            if i == 0 && all.is_found() {
+                assert_eq!(a.quote, b.quote, "{}", q.query);
+            } else {
+                assert!(b.quote.fragments.is_empty(), "{}", q.query);
+                further_quoted += usize::from(!a.quote.fragments.is_empty());
+            }
+        }
+    }
+    assert!(further_quoted > 0, "Quoting::All quotes further passages");
 }
