@@ -32,7 +32,9 @@ pub struct Quote {
 impl Quote {
     /// The quote as plain text with `…` where text was cut.
     pub fn plain(&self) -> String {
-        self.render(str::to_string, str::to_string)
+        let mut s = String::new();
+        self.write(&mut s, |s, t| s.push_str(t), |s, m| s.push_str(m));
+        s
     }
 
     /// The quote with `…` at cuts, verbatim text passed through `text` and matched terms
@@ -43,25 +45,40 @@ impl Quote {
         matched: impl Fn(&str) -> String,
     ) -> String {
         let mut s = String::new();
+        self.write(
+            &mut s,
+            |s, t| s.push_str(&text(t)),
+            |s, m| s.push_str(&matched(m)),
+        );
+        s
+    }
+
+    /// Like [`Quote::render`], writing into `out`: `text` and `matched` append a piece of
+    /// verbatim text, plain or matched, as the renderer shows it.
+    pub fn write(
+        &self,
+        out: &mut String,
+        mut text: impl FnMut(&mut String, &str),
+        mut matched: impl FnMut(&mut String, &str),
+    ) {
         if self.cut_before {
-            s.push('…');
+            out.push('…');
         }
         for (i, f) in self.fragments.iter().enumerate() {
             if i > 0 {
-                s.push('…');
+                out.push('…');
             }
             let mut at = 0;
             for r in &f.highlights {
-                s.push_str(&text(&f.text[at..r.start]));
-                s.push_str(&matched(&f.text[r.clone()]));
+                text(out, &f.text[at..r.start]);
+                matched(out, &f.text[r.clone()]);
                 at = r.end;
             }
-            s.push_str(&text(&f.text[at..]));
+            text(out, &f.text[at..]);
         }
         if self.cut_after {
-            s.push('…');
+            out.push('…');
         }
-        s
     }
 }
 

@@ -32,22 +32,46 @@ pub const MAX_EMBED_TOTAL: usize = 6000;
 /// Escapes Discord markdown and defuses mentions in `s`, so it shows exactly as written.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '<' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '@' => out.push_str("@\u{200b}"),
-            _ => out.push(c),
-        }
-    }
+    escape_into(&mut out, s);
     out
+}
+
+/// [`escape`], appending to `out`. Every character it changes is ASCII, so runs of bytes
+/// between them are copied whole.
+fn escape_into(out: &mut String, s: &str) {
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let replacement = match b {
+            b'\\' | b'*' | b'_' | b'~' | b'`' | b'|' | b'>' | b'#' | b'[' | b']' | b'<' => None,
+            b'@' => Some("@\u{200b}"),
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        match replacement {
+            Some(r) => out.push_str(r),
+            None => {
+                out.push('\\');
+                out.push(char::from(b));
+            }
+        }
+        run = i + 1;
+    }
+    out.push_str(&s[run..]);
 }
 
 /// The quote in Discord markdown: escaped, matched terms in bold, `…` at cuts.
 pub fn quote(q: &Quote) -> String {
-    q.render(escape, |m| format!("**{}**", escape(m)))
+    let mut s = String::new();
+    write_quote(&mut s, q);
+    s
+}
+
+fn write_quote(out: &mut String, q: &Quote) {
+    q.write(out, escape_into, |out, m| {
+        out.push_str("**");
+        escape_into(out, m);
+        out.push_str("**");
+    });
 }
 
 /// A platform-neutral embed; the Discord front end maps it onto the library's builder.
@@ -76,13 +100,25 @@ impl Embed {
     /// Cuts every part to its limit (markdown-safe: cuts never split an escape or bold pair
     /// in a way Discord rejects; at worst a bold run loses its closing marker).
     pub fn fit(mut self) -> Embed {
-        self.title = shorten(&self.title, MAX_TITLE);
-        self.description = shorten(&self.description, MAX_DESCRIPTION);
-        self.footer = shorten(&self.footer, MAX_FOOTER);
+        fit_in_place(&mut self.title, MAX_TITLE);
+        fit_in_place(&mut self.description, MAX_DESCRIPTION);
+        fit_in_place(&mut self.footer, MAX_FOOTER);
         self.fields.truncate(25);
         for (a, b) in &mut self.fields {
-            *a = shorten(a, MAX_FIELD_NAME);
-            *b = shorten(b, MAX_FIELD_VALUE);
+            fit_in_place(a, MAX_FIELD_NAME);
+            fit_in_place(b, MAX_FIELD_VALUE);
+        }
+        // No more bytes than the total allows characters: it fits, uncounted.
+        let bytes = self.title.len()
+            + self.description.len()
+            + self.footer.len()
+            + self
+                .fields
+                .iter()
+                .map(|(a, b)| a.len() + b.len())
+                .sum::<usize>();
+        if bytes <= MAX_EMBED_TOTAL {
+            return self;
         }
         while self.total_chars() > MAX_EMBED_TOTAL && !self.fields.is_empty() {
             self.fields.pop();
@@ -106,7 +142,12 @@ pub fn embed(answer: &Answer, corpus: &Corpus) -> Embed {
                     Some(q) => format!("{}: {}", doc.meta.interviewer, q),
                     None => doc.meta.title.clone(),
                 },
-                description: format!("「{}」", quote(&best.quote)),
+                description: {
+                    let mut d = String::from("「");
+                    write_quote(&mut d, &best.quote);
+                    d.push('」');
+                    d
+                },
                 fields: Vec::new(),
                 footer: citation(corpus, p),
             };
@@ -136,6 +177,14 @@ pub fn embed(answer: &Answer, corpus: &Corpus) -> Embed {
             }
             e.fit()
         }
+    }
+}
+
+/// [`shorten`] without copying text that fits.
+fn fit_in_place(s: &mut String, max_chars: usize) {
+    // No more bytes than the limit allows characters: it fits, uncounted.
+    if s.len() > max_chars && s.chars().count() > max_chars {
+        *s = shorten(s, max_chars);
     }
 }
 
