@@ -244,9 +244,21 @@ impl Expander {
             });
         }
         plan.concepts.truncate(MAX_CONCEPTS);
+        // A bigram joining a stop word to a word (的標 in 的|標準, 是什 in 是|什麼) is no word
+        // the question has or the corpus might split differently: only bigrams whose
+        // characters all belong to the question's words are kept (a lone character as well).
+        let mut in_word = vec![false; chars.len()];
+        for t in &terms {
+            for i in t.chars.clone() {
+                if let Some(w) = in_word.get_mut(i) {
+                    *w = true;
+                }
+            }
+        }
         let mut bigrams: Vec<String> = analyzer
             .bigrams_of(&n)
             .into_iter()
+            .filter(|t| t.chars.len() < 2 || t.chars.clone().all(|i| in_word[i]))
             .map(|t| t.text)
             .collect();
         // An alternative the corpus writes inside longer words (能源 in 能源行業, a translation
@@ -341,6 +353,32 @@ mod tests {
             plan.alternative_bigrams.is_empty(),
             "words are asked as words"
         );
+    }
+
+    /// Bigrams join characters of the question's words, also across two words (型公 in
+    /// 大模型|公司), never a stop word's character to a word's (物的, 着什).
+    #[test]
+    fn bigrams_are_of_the_words_of_the_question() {
+        let a = analyzer();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let lexicon = Lexicon::load(&dir).unwrap();
+        let e = Expander::new(&a, &lexicon, Glossary::default());
+        let frequency = |w: &str| a.word_frequency(w);
+        let all = |_: &str| true;
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "今年對大模型公司意味著什麼?",
+                &[
+                    "今年", "大模", "模型", "型公", "公司", "司意", "意味", "味着",
+                ],
+            ),
+            ("零一萬物的估值是多少?", &["零一", "一万", "万物", "估值"]),
+            ("做To B", &["做"]),
+        ];
+        for (question, want) in cases {
+            let plan = e.plan(&a, &all, &all, &frequency, question);
+            assert_eq!(plan.bigrams, *want, "{question}");
+        }
     }
 
     #[test]
