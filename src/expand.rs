@@ -319,11 +319,14 @@ fn index_form(analyzer: &ChineseAnalyzer, member: &str) -> String {
 /// ln(total frequency) of jieba's default dictionary (60,101,964 occurrences).
 pub const LN_DICTIONARY_TOTAL: f32 = 17.911;
 
+/// The least informativeness: the most common words of Chinese (去, 年, 大) have it.
+pub const LEAST_INFORMATIVENESS: f32 = 0.15;
+
 /// Informativeness of a word from its frequency in jieba's dictionary: common words (去, 現在)
-/// near 0.15, rare ones (估值, 團隊) 1.
+/// near [`LEAST_INFORMATIVENESS`], rare ones (估值, 團隊) 1.
 pub fn informativeness(freq: f32) -> f32 {
     let surprisal = LN_DICTIONARY_TOTAL - freq.max(1.0).ln();
-    ((surprisal - 5.5) / 5.0).clamp(0.15, 1.0)
+    ((surprisal - 5.5) / 5.0).clamp(LEAST_INFORMATIVENESS, 1.0)
 }
 
 #[cfg(test)]

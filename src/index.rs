@@ -19,6 +19,7 @@ use crate::analysis::tokenizer::{self, BIGRAMS, WORDS};
 use crate::analysis::ChineseAnalyzer;
 use crate::corpus::Corpus;
 use crate::error::Result;
+use crate::expand::LEAST_INFORMATIVENESS;
 
 /// Boost of a match in the interviewer's question over one in the answer.
 pub const QUESTION_BOOST: f32 = 1.25;
@@ -303,7 +304,11 @@ impl SearchIndex {
         // add up rather than take the maximum; the coverage re-ranking counts each concept
         // once.
         let mut asked: Vec<&str> = Vec::new();
-        for c in &plan.concepts {
+        // The most common words of Chinese (去, 年, 大) would match much of the corpus: they
+        // are asked only when the question has nothing else (coverage counts them anyway).
+        let telling = |c: &&Concept| c.informativeness > LEAST_INFORMATIVENESS;
+        let only_common = !plan.concepts.iter().any(|c| telling(&c));
+        for c in plan.concepts.iter().filter(|c| only_common || telling(c)) {
             for (t, w) in &c.alternatives {
                 let w = w * (0.25 + 0.75 * c.informativeness);
                 let q = term(f.q_words, t, w * QUESTION_BOOST);
@@ -399,5 +404,42 @@ mod tests {
             index.stats.total_num_docs().unwrap(),
             searcher.total_num_docs().unwrap()
         );
+    }
+
+    /// One of the most common words finds passages only when the question has nothing else.
+    #[test]
+    fn the_most_common_words_are_asked_only_alone() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let corpus = Corpus::load_dir(&root.join("corpus")).unwrap();
+        let index = SearchIndex::build(&corpus, &analyzer(), None).unwrap();
+        let concept = |word: &str, informativeness: f32| Concept {
+            surface: word.to_string(),
+            alternatives: vec![(word.to_string(), 1.0)],
+            informativeness,
+        };
+        let plan = |concepts: Vec<Concept>| QueryPlan {
+            concepts,
+            ..QueryPlan::default()
+        };
+        let found = |p: &QueryPlan| -> Vec<usize> {
+            let mut ids: Vec<usize> = index
+                .search(p, 100)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.0)
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        let common = concept("去", LEAST_INFORMATIVENESS);
+        let alone = found(&plan(vec![common.clone()]));
+        let telling = found(&plan(vec![concept("今年", 1.0)]));
+        let both = found(&plan(vec![common, concept("今年", 1.0)]));
+        assert!(!alone.is_empty() && !telling.is_empty());
+        assert!(
+            alone.iter().any(|p| !telling.contains(p)),
+            "{alone:?} {telling:?}"
+        );
+        assert_eq!(both, telling);
     }
 }
