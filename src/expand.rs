@@ -73,8 +73,11 @@ impl Expander {
         frequency: &dyn Fn(&str) -> usize,
         question: &str,
     ) -> QueryPlan {
-        let cut: String = question.chars().take(MAX_QUESTION_CHARS).collect();
-        let n = normalize(&cut);
+        let cut = match question.char_indices().nth(MAX_QUESTION_CHARS) {
+            Some((end, _)) => &question[..end],
+            None => question,
+        };
+        let n = normalize(cut);
         let terms = analyzer.words_of(&n);
         let chars: Vec<char> = n.text.chars().collect();
 
@@ -171,10 +174,10 @@ impl Expander {
             // Stop words the segmenter glued together (是從, 都是) that the corpus never
             // uses say nothing.
             if t.text.chars().count() >= 2
-                && !occurs(&t.text)
                 && t.text
                     .chars()
                     .all(|c| analyzer.is_stopword(c.encode_utf8(&mut [0; 4])))
+                && !occurs(&t.text)
             {
                 continue;
             }
@@ -255,7 +258,7 @@ impl Expander {
                 }
             }
         }
-        let mut bigrams: Vec<String> = analyzer
+        let bigrams: Vec<String> = analyzer
             .bigrams_of(&n)
             .into_iter()
             .filter(|t| t.chars.len() < 2 || t.chars.clone().all(|i| in_word[i]))
@@ -278,22 +281,30 @@ impl Expander {
                 }
             }
         }
-        bigrams.append(&mut plan.bigrams);
-        let mut seen = rustc_hash::FxHashSet::default();
-        bigrams.retain(|b| b.chars().any(is_han) && seen.insert(b.clone()));
-        bigrams.truncate(MAX_BIGRAMS);
+        // Each once, in order; a question has few, so a scan beats hashing.
+        let mut kept: Vec<String> = Vec::with_capacity(bigrams.len().min(MAX_BIGRAMS));
+        for b in bigrams {
+            if kept.len() == MAX_BIGRAMS {
+                break;
+            }
+            if b.chars().any(is_han) && !kept.contains(&b) {
+                kept.push(b);
+            }
+        }
+        let bigrams = kept;
         plan.alternative_bigrams.retain(|b| !bigrams.contains(b));
         plan.bigrams = bigrams;
         plan
     }
 
     fn with_synonyms(&self, mut alternatives: Vec<(String, f32)>) -> Vec<(String, f32)> {
-        let own: Vec<(String, f32)> = alternatives.clone();
-        for (t, w) in own {
-            if let Some(&g) = self.member_of.get(&t) {
-                for m in &self.groups[g] {
-                    push_alt(&mut alternatives, m.clone(), w * SYNONYM_WEIGHT);
-                }
+        let groups: Vec<(usize, f32)> = alternatives
+            .iter()
+            .filter_map(|(t, w)| self.member_of.get(t).map(|&g| (g, *w)))
+            .collect();
+        for (g, w) in groups {
+            for m in &self.groups[g] {
+                push_alt(&mut alternatives, m.clone(), w * SYNONYM_WEIGHT);
             }
         }
         alternatives
