@@ -727,14 +727,22 @@ impl Engine {
         needles: &Needles,
     ) -> f32 {
         let t = &self.terms[passage];
-        alternatives
-            .iter()
-            .filter(|a| {
-                a.id.is_some_and(|id| t.words.binary_search(&id).is_ok())
-                    || a.substring.is_some_and(|i| needles.word_in(i, &t.text))
-            })
-            .map(|a| a.weight)
-            .fold(0.0, f32::max)
+        let mut best = 0.0f32;
+        for a in alternatives {
+            // Only an alternative that weighs more can change the answer.
+            if a.weight <= best {
+                continue;
+            }
+            if a.id.is_some_and(|id| t.words.binary_search(&id).is_ok())
+                || a.substring.is_some_and(|i| needles.word_in(i, &t.text))
+            {
+                best = a.weight;
+                if best >= 1.0 {
+                    break;
+                }
+            }
+        }
+        best
     }
 
     /// Whether a term can occur in some passage: it is a word of the corpus, or Chinese whose
