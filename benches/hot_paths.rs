@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use interview_bot::answer::Quoting;
 use interview_bot::config::Config;
 use interview_bot::render::{discord, json, terminal};
 use interview_bot::Engine;
@@ -49,6 +50,9 @@ fn hot_paths(c: &mut Criterion) {
         });
         c.bench_function(&format!("ask: {q}"), |b| {
             b.iter(|| e.ask(std::hint::black_box(q)))
+        });
+        c.bench_function(&format!("ask, best quoted (Discord): {q}"), |b| {
+            b.iter(|| e.ask_quoting(std::hint::black_box(q), Quoting::Best))
         });
     }
     let answer = e.ask(questions[0]);
