@@ -96,8 +96,9 @@ pub struct Hit {
     pub quote: Quote,
 }
 
-/// Which hits of an answer are quoted. Quoting is a third of the work of an answer; a front
-/// end that lists further passages and suggestions by label only need not pay for theirs.
+/// Which hits of an answer are quoted. Each quote searches a passage for every term of the
+/// question; a front end that lists further passages and suggestions by label only need not
+/// pay for theirs (an abstention with three suggestions: 14.6 → 8.5 µs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quoting {
     /// Every hit: the best passage, further passages, suggestions (the JSON contract).

@@ -2,8 +2,8 @@
 The answering engine: corpus → analysis → index → ranked hits → [`Answer`].
 
 Pure: no Discord, no terminal, no environment. Every front end (console, JSON, Discord, eval)
-calls [`Engine::ask`] and renders what it returns, so what `eval` measures is exactly what
-users get.
+calls [`Engine::ask`] or [`Engine::ask_quoting`] and renders what it returns; the two differ
+only in which further hits get a quote, so what `eval` measures is exactly what users get.
 
 Ranking is two-stage. tantivy's BM25 over words and bigrams (question field boosted) finds
 candidates; each candidate then gets a *coverage*: the share of the question's informative
@@ -19,6 +19,7 @@ question asking for a figure is answered only by a passage that states one
 
 use rustc_hash::FxHashMap as HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use memchr::memmem::Finder;
 
@@ -34,6 +35,9 @@ use crate::expand::Expander;
 use crate::glossary::Glossary;
 use crate::index::{Concept, QueryPlan, SearchIndex};
 use crate::quote::{self, Needles};
+
+/// A word frequency not yet estimated (see `Engine::word_frequency`).
+const NOT_YET: u32 = u32::MAX;
 
 /// Candidates fetched from the index before re-ranking.
 const CANDIDATES: usize = 16;
@@ -190,9 +194,11 @@ pub struct Engine {
     vocabulary: HashMap<String, u32>,
     /// Passages holding each word, by word id.
     word_df: Vec<u32>,
-    /// How common each word is in general Chinese, by word id: jieba estimates it by
-    /// segmenting the word, which questions would otherwise repeat.
-    word_frequency: Vec<usize>,
+    /// How common each word is in general Chinese, by word id, kept the first time a
+    /// question needs it ([`NOT_YET`] until then): jieba estimates it by segmenting the word,
+    /// which questions would otherwise repeat, and a large library's vocabulary is too big
+    /// to estimate at start-up.
+    word_frequency: Vec<AtomicU32>,
     /// Passages holding each bigram.
     bigram_df: HashMap<String, u32>,
     /// Passages holding each Chinese character.
@@ -284,10 +290,9 @@ impl Engine {
             bigram_df,
             char_df,
         } = stats;
-        let mut word_frequency = vec![0; vocabulary.len()];
-        for (word, &id) in &vocabulary {
-            word_frequency[id as usize] = analyzer.word_frequency(word);
-        }
+        let word_frequency = (0..vocabulary.len())
+            .map(|_| AtomicU32::new(NOT_YET))
+            .collect();
         let lexicon_words: Vec<String> = lexicon
             .words
             .iter()
@@ -338,7 +343,19 @@ impl Engine {
         let known = |t: &str| self.df(t) > 0;
         let occurs = |t: &str| self.may_occur(t);
         let frequency = |t: &str| match self.vocabulary.get(t) {
-            Some(&id) => self.word_frequency[id as usize],
+            Some(&id) => {
+                let kept = &self.word_frequency[id as usize];
+                match kept.load(Ordering::Relaxed) {
+                    NOT_YET => {
+                        // Two questions may estimate it at once: they store the same figure.
+                        let f = u32::try_from(self.analyzer.word_frequency(t))
+                            .map_or(NOT_YET - 1, |f| f.min(NOT_YET - 1));
+                        kept.store(f, Ordering::Relaxed);
+                        f as usize
+                    }
+                    f => f as usize,
+                }
+            }
             None => self.analyzer.word_frequency(t),
         };
         self.expander

@@ -4,8 +4,9 @@ Retrieval evaluation on a question set with gold passages (`../shared/eval/` for
 Each line is `{"id", "kind", "query", "gold"}`. A returned passage is a hit when its whole
 text, folded (NFKC, lowercase, only letters and digits kept), contains one gold string folded
 the same way. `gold: []` means the right reply is to abstain. Questions go through
-[`Engine::ask`] — the very path every front end uses — and only the hits the user would see
-count.
+[`Engine::ask`] — the path every front end uses (Discord and the console quote fewer of the
+hits, with the same passages: [`crate::answer::Quoting`]) — and only the hits the user would
+see count.
 */
 
 use std::collections::BTreeMap;

@@ -303,28 +303,35 @@ impl SearchIndex {
         // buffer per query, which dominated the latency. Alternatives of one concept then
         // add up rather than take the maximum; the coverage re-ranking counts each concept
         // once.
-        let mut asked: Vec<&str> = Vec::new();
-        // The most common words of Chinese (去, 年, 大) would match much of the corpus: they
-        // are asked only when the question has nothing else (coverage counts them anyway).
-        let telling = |c: &&Concept| c.informativeness > LEAST_INFORMATIVENESS;
-        let only_common = !plan.concepts.iter().any(|c| telling(&c));
-        for c in plan.concepts.iter().filter(|c| only_common || telling(c)) {
+        // Words asked for, and words left out: bigrams inside either are not asked.
+        let mut covered: Vec<&str> = Vec::new();
+        // The most common words of Chinese (去, 年, 中國; an English word whose translations
+        // are all such words) would match much of the corpus: they are asked only when the
+        // question has nothing else (coverage counts them anyway).
+        let telling = |c: &Concept| c.informativeness > LEAST_INFORMATIVENESS;
+        let only_common = !plan.concepts.iter().any(telling);
+        for c in &plan.concepts {
+            if !only_common && !telling(c) {
+                covered.extend(c.alternatives.iter().map(|(t, _)| t.as_str()));
+                continue;
+            }
             for (t, w) in &c.alternatives {
                 let w = w * (0.25 + 0.75 * c.informativeness);
                 let q = term(f.q_words, t, w * QUESTION_BOOST);
                 let a = term(f.a_words, t, w);
                 if q || a {
-                    asked.push(t);
+                    covered.push(t);
                 }
             }
         }
-        // A bigram inside a word already asked for adds nothing but cost; the others find
-        // what segmentation missed (a word the corpus splits differently, or does not have).
+        // A bigram inside a word already asked for adds nothing but cost, nor does one inside
+        // a word left out; the others find what segmentation missed (a word the corpus splits
+        // differently, or does not have).
         for b in plan
             .bigrams
             .iter()
             .chain(&plan.alternative_bigrams)
-            .filter(|b| !asked.iter().any(|w| w.contains(b.as_str())))
+            .filter(|b| !covered.iter().any(|w| w.contains(b.as_str())))
         {
             term(f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST);
             term(f.a_bigrams, b, BIGRAM_WEIGHT);
@@ -441,5 +448,14 @@ mod tests {
             "{alone:?} {telling:?}"
         );
         assert_eq!(both, telling);
+        // Nor are the bigrams of a word left out.
+        let china = found(&plan(vec![concept("中国", LEAST_INFORMATIVENESS)]));
+        assert!(china.iter().any(|p| !telling.contains(p)), "{china:?}");
+        let mut with_bigram = plan(vec![
+            concept("中国", LEAST_INFORMATIVENESS),
+            concept("今年", 1.0),
+        ]);
+        with_bigram.bigrams = vec!["中国".to_string()];
+        assert_eq!(found(&with_bigram), telling);
     }
 }
