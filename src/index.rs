@@ -92,9 +92,15 @@ pub struct SearchIndex {
 #[derive(Debug, Default)]
 struct TermStatistics {
     docs: u64,
-    /// Tokens and term → document frequency, by field id.
-    fields: Vec<(u64, HashMap<Box<str>, u32>)>,
+    /// Tokens, by field id.
+    tokens: [u64; FIELD_SLOTS],
+    /// Term → its document frequency in each field, by field id: one look-up for a term's
+    /// question and answer fields, and one key for a term that is a word and a bigram.
+    df: HashMap<Box<str>, [u32; FIELD_SLOTS]>,
 }
+
+/// Fields of the schema, at most (their ids index [`TermStatistics`]).
+const FIELD_SLOTS: usize = 5;
 
 impl TermStatistics {
     fn read(searcher: &tantivy::Searcher, fields: &[Field]) -> Result<TermStatistics> {
@@ -105,35 +111,41 @@ impl TermStatistics {
                 .iter()
                 .map(|s| u64::from(s.max_doc()))
                 .sum(),
-            fields: Vec::new(),
+            ..TermStatistics::default()
         };
         for &field in fields {
             let at = field.field_id() as usize;
-            if stats.fields.len() <= at {
-                stats.fields.resize_with(at + 1, Default::default);
+            if at >= FIELD_SLOTS {
+                return Err(tantivy::TantivyError::InvalidArgument(format!(
+                    "field {at} beyond the statistics table"
+                ))
+                .into());
             }
-            let (tokens, df) = &mut stats.fields[at];
             for segment in searcher.segment_readers() {
                 let inverted = segment.inverted_index(field)?;
-                *tokens += inverted.total_num_tokens();
+                stats.tokens[at] += inverted.total_num_tokens();
                 let mut terms = inverted
                     .terms()
                     .stream()
                     .map_err(tantivy::TantivyError::from)?;
                 while terms.advance() {
                     let text = String::from_utf8_lossy(terms.key());
-                    *df.entry(text.into()).or_insert(0) += terms.value().doc_freq;
+                    stats.df.entry(text.into()).or_default()[at] += terms.value().doc_freq;
                 }
             }
         }
         Ok(stats)
     }
 
+    /// Documents holding `text`, in each field by id (none if no field holds it).
+    fn dfs(&self, text: &str) -> Option<&[u32; FIELD_SLOTS]> {
+        self.df.get(text)
+    }
+
     /// Documents whose `field` holds `text`.
     fn df(&self, field: Field, text: &str) -> u32 {
-        self.fields
-            .get(field.field_id() as usize)
-            .and_then(|(_, df)| df.get(text).copied())
+        self.dfs(text)
+            .and_then(|d| d.get(field.field_id() as usize).copied())
             .unwrap_or(0)
     }
 }
@@ -141,9 +153,10 @@ impl TermStatistics {
 impl Bm25StatisticsProvider for TermStatistics {
     fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
         Ok(self
-            .fields
+            .tokens
             .get(field.field_id() as usize)
-            .map_or(0, |(tokens, _)| *tokens))
+            .copied()
+            .unwrap_or(0))
     }
 
     fn total_num_docs(&self) -> tantivy::Result<u64> {
@@ -284,9 +297,12 @@ impl SearchIndex {
         }
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        // Adds a clause when `field` holds the term; says whether it did.
-        let mut term = |field: Field, text: &str, boost: f32| {
-            let held = self.stats.df(field, text) > 0;
+        // Adds a clause when `field` holds the term (`dfs`: its frequencies by field); says
+        // whether it did.
+        let mut term = |dfs: Option<&[u32; FIELD_SLOTS]>, field: Field, text: &str, boost| {
+            let held = dfs
+                .and_then(|d| d.get(field.field_id() as usize))
+                .is_some_and(|&n| n > 0);
             if held {
                 let query = TermQuery::new(
                     Term::from_field_text(field, text),
@@ -317,8 +333,9 @@ impl SearchIndex {
             }
             for (t, w) in &c.alternatives {
                 let w = w * (0.25 + 0.75 * c.informativeness);
-                let q = term(f.q_words, t, w * QUESTION_BOOST);
-                let a = term(f.a_words, t, w);
+                let dfs = self.stats.dfs(t);
+                let q = term(dfs, f.q_words, t, w * QUESTION_BOOST);
+                let a = term(dfs, f.a_words, t, w);
                 if q || a {
                     covered.push(t);
                 }
@@ -333,8 +350,9 @@ impl SearchIndex {
             .chain(&plan.alternative_bigrams)
             .filter(|b| !covered.iter().any(|w| w.contains(b.as_str())))
         {
-            term(f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST);
-            term(f.a_bigrams, b, BIGRAM_WEIGHT);
+            let dfs = self.stats.dfs(b);
+            term(dfs, f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST);
+            term(dfs, f.a_bigrams, b, BIGRAM_WEIGHT);
         }
         if clauses.is_empty() {
             return Ok(Vec::new());
