@@ -297,18 +297,9 @@ struct Rank {
 }
 
 /// English key (stemmed words joined by spaces) → Chinese terms (Simplified, lowercase) that
-/// occur in the corpus, best first.
+/// occur in the corpus, best first; arranged so that a question's words cost hash look-ups.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Glossary {
-    map: BTreeMap<String, Vec<String>>,
-    /// What [`Glossary::lookup`] reads, derived from `map` once: a question's words then cost
-    /// hash look-ups, not walks of the ordered map.
-    find: Find,
-}
-
-/// The glossary arranged for looking up a question's words.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Find {
     /// Every key → its terms.
     keys: FxHashMap<String, Vec<String>>,
     /// First word of keys of two words or more → the most words of such a key.
@@ -316,35 +307,6 @@ struct Find {
     /// First word → the terms of its two-word keys, each once, in key order, when they are
     /// few (see [`Glossary::fallback`]).
     two_word: FxHashMap<String, Vec<String>>,
-}
-
-impl Find {
-    fn new(map: &BTreeMap<String, Vec<String>>) -> Find {
-        let mut find = Find {
-            keys: map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            ..Find::default()
-        };
-        for (key, terms) in map {
-            let words: Vec<&str> = key.split(' ').collect();
-            if words.len() < 2 {
-                continue;
-            }
-            let most = find.longest.entry(words[0].to_string()).or_insert(0);
-            *most = (*most).max(words.len());
-            if words.len() == 2 {
-                let all = find.two_word.entry(words[0].to_string()).or_default();
-                for t in terms {
-                    if !all.contains(t) {
-                        all.push(t.clone());
-                    }
-                }
-            }
-        }
-        // Few terms only: `subsidiary` (子公司 twice) is clear; `data` before many nouns is not.
-        find.two_word
-            .retain(|_, terms| terms.len() <= MAX_FALLBACK_TERMS);
-        find
-    }
 }
 
 /// A run of query words found in the glossary.
@@ -451,31 +413,56 @@ impl Glossary {
         Glossary::from_map(map)
     }
 
+    /// The glossary of `map`, its keys in order (the order of two-word fallbacks).
     fn from_map(map: BTreeMap<String, Vec<String>>) -> Glossary {
-        Glossary {
-            find: Find::new(&map),
-            map,
+        let mut g = Glossary::default();
+        for (key, terms) in &map {
+            let words: Vec<&str> = key.split(' ').collect();
+            if words.len() < 2 {
+                continue;
+            }
+            let most = g.longest.entry(words[0].to_string()).or_insert(0);
+            *most = (*most).max(words.len());
+            if words.len() == 2 {
+                let all = g.two_word.entry(words[0].to_string()).or_default();
+                for t in terms {
+                    if !all.contains(t) {
+                        all.push(t.clone());
+                    }
+                }
+            }
         }
+        // Few terms only: `subsidiary` (子公司 twice) is clear; `data` before many nouns is not.
+        g.two_word
+            .retain(|_, terms| terms.len() <= MAX_FALLBACK_TERMS);
+        g.keys = map.into_iter().collect();
+        g
     }
 
     /// Number of English keys.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.keys.len()
     }
 
     /// Whether there are no keys.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.keys.is_empty()
     }
 
     /// The Chinese terms of a key (stemmed words joined by one space), best first.
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        self.map.get(key).map(Vec::as_slice)
+        self.keys.get(key).map(Vec::as_slice)
     }
 
     /// All keys with their terms, keys in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.map.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+        let mut all: Vec<(&str, &[String])> = self
+            .keys
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect();
+        all.sort_unstable_by_key(|&(k, _)| k);
+        all.into_iter()
     }
 
     /// The glossary file: a provenance and licence header, then `key<TAB>term term …` lines
@@ -491,7 +478,7 @@ impl Glossary {
              #   interview-bot glossary --cedict PATH > config/glossary-en-zh.tsv\n\
              # Format: stemmed English key<TAB>Simplified Chinese terms, best first, space-separated.\n",
         );
-        for (key, terms) in &self.map {
+        for (key, terms) in self.iter() {
             s.push_str(key);
             s.push('\t');
             s.push_str(&terms.join(" "));
@@ -553,14 +540,14 @@ impl Glossary {
                 ];
                 for c in candidates.into_iter().flatten() {
                     if c.len() >= 2 {
-                        if let Some(terms) = self.find.keys.get(&stem(&c)) {
+                        if let Some(terms) = self.keys.get(&stem(&c)) {
                             return Some(terms);
                         }
                     }
                 }
             }
         }
-        self.find.two_word.get(stemmed).map(Vec::as_slice)
+        self.two_word.get(stemmed).map(Vec::as_slice)
     }
 
     /// Finds glossary keys in a question's English `words` (lowercase, in order): at each
@@ -573,14 +560,14 @@ impl Glossary {
         let mut start = 0;
         while start < stems.len() {
             // Longer keys are tried only where some key starts with this word.
-            let most = self.find.longest.get(&stems[start]).copied().unwrap_or(1);
+            let most = self.longest.get(&stems[start]).copied().unwrap_or(1);
             let longest = (1..=most.min(MAX_KEY_WORDS).min(stems.len() - start))
                 .rev()
                 .find_map(|len| {
                     let terms = if len == 1 {
-                        self.find.keys.get(&stems[start])
+                        self.keys.get(&stems[start])
                     } else {
-                        self.find.keys.get(&stems[start..start + len].join(" "))
+                        self.keys.get(&stems[start..start + len].join(" "))
                     };
                     terms.map(|terms| (len, terms.as_slice()))
                 });
