@@ -4,7 +4,8 @@ Benchmarks that print figures: start-up, question latency, memory.
 `interview-bot bench` measures the real path — `Engine::load` for start-up, and for each
 question what the Discord front end does: `Engine::ask_quoting` with [`Quoting::Best`] (the
 embed lists further passages by label) and the Discord rendering — over a question set
-repeated to at least 10,000 questions. Figures are printed, never asserted: tests do not time things.
+repeated to at least 10,000 questions. Figures are printed, never asserted: tests do not
+time things.
 */
 
 use std::time::Instant;

@@ -342,24 +342,28 @@ impl Engine {
     pub fn plan(&self, question: &str) -> QueryPlan {
         let known = |t: &str| self.df(t) > 0;
         let occurs = |t: &str| self.may_occur(t);
-        let frequency = |t: &str| match self.vocabulary.get(t) {
-            Some(&id) => {
-                let kept = &self.word_frequency[id as usize];
-                match kept.load(Ordering::Relaxed) {
-                    NOT_YET => {
-                        // Two questions may estimate it at once: they store the same figure.
-                        let f = u32::try_from(self.analyzer.word_frequency(t))
-                            .map_or(NOT_YET - 1, |f| f.min(NOT_YET - 1));
-                        kept.store(f, Ordering::Relaxed);
-                        f as usize
-                    }
-                    f => f as usize,
-                }
-            }
-            None => self.analyzer.word_frequency(t),
-        };
+        let frequency = |t: &str| self.word_frequency(t);
         self.expander
             .plan(&self.analyzer, &known, &occurs, &frequency, question)
+    }
+
+    /// How common a word is in general Chinese ([`ChineseAnalyzer::word_frequency`]), kept
+    /// for a word of the corpus once estimated.
+    fn word_frequency(&self, word: &str) -> usize {
+        let Some(&id) = self.vocabulary.get(word) else {
+            return self.analyzer.word_frequency(word);
+        };
+        let kept = &self.word_frequency[id as usize];
+        match kept.load(Ordering::Relaxed) {
+            NOT_YET => {
+                // Two questions may estimate it at once: they store the same figure.
+                let f = u32::try_from(self.analyzer.word_frequency(word))
+                    .map_or(NOT_YET - 1, |f| f.min(NOT_YET - 1));
+                kept.store(f, Ordering::Relaxed);
+                f as usize
+            }
+            f => f as usize,
+        }
     }
 
     /// Answers a question: the best passage and further ones, or an abstention with

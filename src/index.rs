@@ -393,13 +393,18 @@ mod tests {
     use super::*;
     use crate::analysis::test_support::analyzer;
 
+    /// The index of the real corpus, in RAM.
+    fn index() -> SearchIndex {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let corpus = Corpus::load_dir(&root.join("corpus")).unwrap();
+        SearchIndex::build(&corpus, &analyzer(), None).unwrap()
+    }
+
     /// The table gives BM25 the figures tantivy's searcher would, for terms of every field,
     /// and nothing for a term or field that lacks them.
     #[test]
     fn statistics_match_the_searchers() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let corpus = Corpus::load_dir(&root.join("corpus")).unwrap();
-        let index = SearchIndex::build(&corpus, &analyzer(), None).unwrap();
+        let index = index();
         let searcher = index.reader.searcher();
         let f = index.fields;
         let cases = [
@@ -434,9 +439,7 @@ mod tests {
     /// One of the most common words finds passages only when the question has nothing else.
     #[test]
     fn the_most_common_words_are_asked_only_alone() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let corpus = Corpus::load_dir(&root.join("corpus")).unwrap();
-        let index = SearchIndex::build(&corpus, &analyzer(), None).unwrap();
+        let index = index();
         let concept = |word: &str, informativeness: f32| Concept {
             surface: word.to_string(),
             alternatives: vec![(word.to_string(), 1.0)],

@@ -2,7 +2,8 @@
 The Discord front end (serenity + poise): slash commands, mentions and listen channels.
 
 Thin by design: every reply is [`Engine::ask_quoting`](crate::Engine::ask_quoting) (or a
-look-up) rendered by [`render::discord`](crate::render::discord). Every message is sent with mentions disabled.
+look-up) rendered by [`render::discord`](crate::render::discord). Every message is sent with
+mentions disabled.
 The token is held in a [`Token`] that never prints, and is read by the binary from the
 environment; this module never logs it.
 */

@@ -90,11 +90,15 @@ pub struct Embed {
 impl Embed {
     /// Characters counted against Discord's 6000 total.
     pub fn total_chars(&self) -> usize {
-        let n = |s: &str| s.chars().count();
-        n(&self.title)
-            + n(&self.description)
-            + n(&self.footer)
-            + self.fields.iter().map(|(a, b)| n(a) + n(b)).sum::<usize>()
+        self.parts().map(|s| s.chars().count()).sum()
+    }
+
+    /// Every text that counts against the total.
+    fn parts(&self) -> impl Iterator<Item = &str> {
+        [&self.title, &self.description, &self.footer]
+            .into_iter()
+            .chain(self.fields.iter().flat_map(|(a, b)| [a, b]))
+            .map(String::as_str)
     }
 
     /// Cuts every part to its limit (markdown-safe: cuts never split an escape or bold pair
@@ -109,15 +113,7 @@ impl Embed {
             fit_in_place(b, MAX_FIELD_VALUE);
         }
         // No more bytes than the total allows characters: it fits, uncounted.
-        let bytes = self.title.len()
-            + self.description.len()
-            + self.footer.len()
-            + self
-                .fields
-                .iter()
-                .map(|(a, b)| a.len() + b.len())
-                .sum::<usize>();
-        if bytes <= MAX_EMBED_TOTAL {
+        if self.parts().map(str::len).sum::<usize>() <= MAX_EMBED_TOTAL {
             return self;
         }
         while self.total_chars() > MAX_EMBED_TOTAL && !self.fields.is_empty() {
