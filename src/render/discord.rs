@@ -188,9 +188,14 @@ fn list(hits: &[Hit], corpus: &Corpus) -> String {
     let mut s = String::new();
     for h in hits {
         let p = &corpus.passages[h.passage];
-        let _ = writeln!(s, "`{}` {}", corpus.display_id(p), escape(&label(p, 60)));
+        s.push('`');
+        s.push_str(&corpus.display_id(p));
+        s.push_str("` ");
+        escape_into(&mut s, &label(p, 60));
+        s.push('\n');
     }
-    s.trim_end().to_string()
+    s.truncate(s.trim_end().len());
+    s
 }
 
 /// The answer as one markdown message of at most [`MAX_CONTENT`] characters.
