@@ -12,7 +12,7 @@ use interview_bot::Engine;
 fn engine() -> Engine {
     let config =
         Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/bot.toml")).unwrap();
-    Engine::load(&config).unwrap()
+    interview_bot::load::engine(&config).unwrap()
 }
 
 fn hot_paths(c: &mut Criterion) {

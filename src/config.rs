@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::retrieval::policy::Policy;
 
 /// Everything in `bot.toml`, with relative paths resolved against the file's directory.
 #[derive(Debug, Clone, Deserialize)]
@@ -35,6 +36,9 @@ pub struct Config {
     /// The Discord front end.
     #[serde(default)]
     pub discord: DiscordConfig,
+    /// Retrieval's tunable numbers (defaults in code, see [`Policy`]).
+    #[serde(default)]
+    pub policy: Policy,
 }
 
 fn default_persist_above() -> usize {
@@ -110,7 +114,7 @@ impl Config {
     /// Parses config text as if read from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Config> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(0, |s| {
+            let line = e.span().map_or(1, |s| {
                 1 + text[..s.start.min(text.len())].matches('\n').count()
             });
             Error::config(path, line, e.message().to_string())
@@ -129,9 +133,13 @@ impl Config {
             && (config.discord.shard_first > config.discord.shard_last
                 || config.discord.shard_last >= config.discord.shard_total)
         {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("shard_"))
+                .map_or(1, |i| i + 1);
             return Err(Error::config(
                 path,
-                0,
+                line,
                 "shards: need shard_first <= shard_last < shard_total",
             ));
         }
@@ -141,11 +149,12 @@ impl Config {
     /// Applies `INTERVIEW_BOT_<KEY>` overrides found by `var` (the binary passes
     /// `std::env::var`). Lists are comma-separated. A bad value is an error naming the variable.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
-        let bad = |name: &str, why: &str| Error::config(format!("${name}"), 0, why.to_string());
         let num = |name: &str, v: &str| -> Result<u64> {
-            v.trim()
-                .parse()
-                .map_err(|_| bad(name, "expected a whole number"))
+            v.trim().parse().map_err(|_| Error::Env {
+                name: name.to_string(),
+                value: v.to_string(),
+                message: "expected a whole number".into(),
+            })
         };
         let get = |key: &str| {
             let name = format!("INTERVIEW_BOT_{key}");

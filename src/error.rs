@@ -19,12 +19,18 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A corpus file is malformed; `line` is 1-based (0 when the whole file is at fault).
+    /// A corpus directory holds no interview file.
+    #[error("no interview files (*.md) in {dir}")]
+    NoInterviews {
+        /// The corpus directory.
+        dir: PathBuf,
+    },
+    /// A corpus file is malformed, at a 1-based line.
     #[error("{path}:{line}: {message}")]
     Corpus {
         /// The corpus file.
         path: PathBuf,
-        /// 1-based line, 0 for the file as a whole.
+        /// 1-based line.
         line: usize,
         /// What is wrong, in words.
         message: String,
@@ -39,18 +45,57 @@ pub enum Error {
         /// What is wrong, in words.
         message: String,
     },
+    /// An environment variable holds a value that does not fit its setting.
+    #[error("${name}={value:?}: {message}")]
+    Env {
+        /// The variable.
+        name: String,
+        /// Its value.
+        value: String,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// A question set for `eval` has a malformed line.
+    #[error("{path}:{line}: {message}")]
+    QuestionSet {
+        /// The question file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// The index store on disk is damaged or belongs to another library; it is rebuilt.
+    #[error("{path}: the stored index is damaged: {message}")]
+    Store {
+        /// The stored file or directory.
+        path: PathBuf,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// A policy override (`--set policy.FIELD=VALUE`) does not fit.
+    #[error(transparent)]
+    Policy(#[from] crate::retrieval::policy::SetError),
     /// The search index could not be built or queried.
     #[error("index: {0}")]
     Index(#[from] tantivy::TantivyError),
     /// A glossary file or the dictionary it is built from is malformed.
     #[error(transparent)]
-    Glossary(#[from] crate::glossary::GlossaryError),
+    Glossary(#[from] crate::lexicon::glossary::GlossaryError),
 }
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A file or directory that could not be read.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
     /// A corpus error at `path:line`.
     pub fn corpus(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
         Error::Corpus {

@@ -1,18 +1,18 @@
 //! The `interview-bot` binary: thin glue between the command line and the library.
 //!
-//! Exit codes: 0 answered (or done), 1 not found / abstained, 2 error.
+//! Exit codes: 0 answered (or done), 1 not found / abstained, 2 error. A closed pipe on
+//! standard output (`interview-bot topics | head`) ends the program quietly.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use interview_bot::answer::Quoting;
 use interview_bot::config::Config;
-use interview_bot::corpus::Corpus;
-use interview_bot::engine::Engine;
-use interview_bot::render::{json, terminal};
-use interview_bot::{console, discord, eval, glossary};
+use interview_bot::render::terminal;
+use interview_bot::retrieval::Engine;
+use interview_bot::serve::batch::{self, Format};
+use interview_bot::tools::eval;
 
 /// mimalloc, tuned by `interview_bot::allocator::tune` (see there why).
 #[global_allocator]
@@ -35,17 +35,19 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Interactive console: ask questions, /quote ID, /topics, /help, /quit.
+    #[cfg(feature = "console")]
     Chat,
     /// Answer one question (or each line of stdin). Exit 0 answered, 1 abstained, 2 error.
     Ask {
-        /// The question; without it, questions are read from stdin, one per line.
+        /// The question (or a passage id such as Q16, to show that passage); without it,
+        /// questions are read from stdin, one per line.
         question: Option<String>,
         /// Print one JSON object per question.
         #[arg(long)]
         json: bool,
-        /// Hits in the JSON output.
-        #[arg(long, default_value_t = 3)]
-        top: usize,
+        /// Hits in the JSON output (at least 1).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
+        top: u16,
         /// Also print how the question was read and ranked (to stderr).
         #[arg(long)]
         explain: bool,
@@ -59,8 +61,12 @@ enum Command {
     Topics,
     /// Score retrieval on a question set (JSONL with gold passages).
     Eval {
-        /// The question set, e.g. ../shared/eval/dev.jsonl.
+        /// The question set, e.g. tests/data/dev.jsonl.
         file: PathBuf,
+        /// Override a policy field for this run, e.g. `--set policy.min_coverage=0.35`
+        /// (repeatable).
+        #[arg(long = "set", value_name = "policy.FIELD=VALUE")]
+        set: Vec<String>,
     },
     /// Load config and corpus, build the index, print counts.
     Check,
@@ -76,13 +82,18 @@ enum Command {
         #[arg(long)]
         scale: Option<usize>,
     },
-    /// Print the English→Chinese glossary derived from CC-CEDICT, filtered to the corpus and the synonym lists.
+    /// Regenerate the English→Chinese glossary from CC-CEDICT, filtered to the corpus and the
+    /// synonym lists, into the config's glossary file (or stdout with `--stdout`).
     Glossary {
         /// CC-CEDICT file (.txt or .txt.gz).
         #[arg(long)]
         cedict: PathBuf,
+        /// Print the glossary instead of writing the file.
+        #[arg(long)]
+        stdout: bool,
     },
     /// Serve Discord (needs DISCORD_TOKEN).
+    #[cfg(feature = "discord")]
     Serve,
 }
 
@@ -99,11 +110,29 @@ fn main() -> ExitCode {
         .init();
     match run(cli) {
         Ok(code) => code,
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("interview-bot: {e}");
+            // The whole chain: "Error while sending HTTP request" alone says nothing.
+            let mut message = e.to_string();
+            for cause in e.chain().skip(1) {
+                let cause = cause.to_string();
+                if !message.contains(&cause) {
+                    message.push_str(": ");
+                    message.push_str(&cause);
+                }
+            }
+            eprintln!("interview-bot: {message}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether an error is standard output closed under us (`| head`): not worth a word.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
@@ -126,38 +155,79 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(config)
 }
 
+/// Writes to standard output, an error (a closed pipe) returned rather than panicking.
+fn emit(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(&cli)?;
-    let has_token = std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty())
-        || std::env::var_os("DISCORD_TOKEN_FILE").is_some();
     let command = match cli.command {
         Some(c) => c,
-        None if has_token => Command::Serve,
-        None => {
-            eprintln!(
-                "interview-bot: no DISCORD_TOKEN set, so here is the console. Ask about the interview; /help lists commands, /quit leaves."
-            );
-            Command::Chat
-        }
+        None => default_command(),
     };
-    if let Command::Glossary { cedict } = &command {
-        return glossary_command(&config, cedict);
+    match command {
+        Command::Glossary { cedict, stdout } => glossary_command(&config, &cedict, stdout),
+        Command::Bench {
+            json: as_json,
+            questions,
+            scale,
+        } => bench_command(&config, questions.as_deref(), as_json, scale),
+        Command::Eval { file, set } => {
+            let mut config = config;
+            for s in &set {
+                config.policy.set(s)?;
+            }
+            let engine = interview_bot::load::engine(&config)?;
+            let questions = eval::read_questions(&file)?;
+            let outcomes = eval::run(&engine, &questions);
+            emit(&eval::report(&outcomes))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        command => {
+            let engine = interview_bot::load::engine(&config)?;
+            serve(command, engine, &config)
+        }
     }
-    if let Command::Bench {
-        json: as_json,
-        questions,
-        scale,
-    } = &command
+}
+
+/// With no subcommand: Discord when a token is set, else the console (or, built without one,
+/// questions from stdin).
+fn default_command() -> Command {
+    #[cfg(feature = "discord")]
+    if std::env::var_os("DISCORD_TOKEN").is_some_and(|t| !t.is_empty())
+        || std::env::var_os("DISCORD_TOKEN_FILE").is_some()
     {
-        return bench_command(&config, questions.as_deref(), *as_json, *scale);
+        return Command::Serve;
     }
-    let engine = Engine::load(&config)?;
+    #[cfg(feature = "console")]
+    {
+        eprintln!(
+            "interview-bot: no DISCORD_TOKEN set, so here is the console. Ask about the interview; /help lists commands, /quit leaves."
+        );
+        Command::Chat
+    }
+    #[cfg(not(feature = "console"))]
+    Command::Ask {
+        question: None,
+        json: false,
+        top: 3,
+        explain: false,
+    }
+}
+
+fn serve(command: Command, engine: Engine, config: &Config) -> anyhow::Result<ExitCode> {
+    #[cfg(not(feature = "discord"))]
+    let _ = config;
     let corpus = engine.corpus();
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match command {
+        #[cfg(feature = "console")]
         Command::Chat => {
             let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-            console::run(&engine, interactive, colour)?;
+            interview_bot::serve::console::run(&engine, interactive, colour)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ask {
@@ -166,16 +236,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             top,
             explain,
         } => {
+            // A passage id typed as a question (`ask Q16`) shows that passage.
+            if let (false, Some(i)) = (as_json, engine.passage_named(&q)) {
+                emit(&terminal::passage(corpus, i))?;
+                return Ok(ExitCode::SUCCESS);
+            }
             if explain {
                 eprint!("{}", engine.explain(&q));
             }
-            let answer = engine.ask_quoting(&q, quoting(as_json));
-            if as_json {
-                println!("{}", json::render(&answer, corpus, top));
+            let format = if as_json {
+                Format::Json { top: top.into() }
             } else {
-                print!("{}", terminal::render(&answer, corpus, colour));
+                Format::Text { colour }
+            };
+            let (mut text, found) = batch::answer(&engine, &q, format);
+            if as_json {
+                text.push('\n');
             }
-            Ok(if answer.is_found() {
+            emit(&text)?;
+            Ok(if found {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
@@ -187,37 +266,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             top,
             ..
         } => {
-            let mut out = std::io::stdout().lock();
-            for line in std::io::stdin().lock().split(b'\n') {
-                let bytes = line?;
-                let bytes = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
-                let text = match std::str::from_utf8(bytes) {
-                    Ok(t) => t.to_string(),
-                    Err(_) => {
-                        let lossy = String::from_utf8_lossy(bytes).into_owned();
-                        if as_json {
-                            let v = serde_json::json!({"query": lossy, "answered": false, "hits": [], "error": "not valid UTF-8"});
-                            writeln!(out, "{v}")?;
-                        } else {
-                            writeln!(out, "(not valid UTF-8)\n")?;
-                        }
-                        out.flush()?;
-                        continue;
-                    }
-                };
-                let answer = engine.ask_quoting(&text, quoting(as_json));
-                if as_json {
-                    writeln!(out, "{}", json::render(&answer, corpus, top))?;
-                } else {
-                    writeln!(out, "{}", terminal::render(&answer, corpus, colour))?;
-                }
-                out.flush()?;
+            if std::io::stdin().is_terminal() {
+                eprintln!(
+                    "interview-bot: reading questions from standard input, one per line (Ctrl-D ends). To ask one: interview-bot ask \"QUESTION\"."
+                );
             }
+            let format = if as_json {
+                Format::Json { top: top.into() }
+            } else {
+                Format::Text { colour }
+            };
+            batch::run(
+                &engine,
+                std::io::stdin().lock(),
+                &mut std::io::stdout().lock(),
+                format,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Quote { id } => match corpus.find(&id) {
             Some(i) => {
-                print!("{}", terminal::passage(corpus, i));
+                emit(&terminal::passage(corpus, i))?;
                 Ok(ExitCode::SUCCESS)
             }
             None => {
@@ -226,13 +295,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
         Command::Topics => {
-            print!("{}", terminal::topics(corpus));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Eval { file } => {
-            let questions = eval::read_questions(&file)?;
-            let outcomes = eval::run(&engine, &questions);
-            print!("{}", eval::report(&outcomes));
+            emit(&terminal::topics(corpus))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => {
@@ -241,8 +304,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .iter()
                 .filter(|p| p.question.is_some())
                 .count();
-            println!(
-                "ok: {} document(s), {} passages ({} dialogue, {} narrative), {} sections",
+            emit(&format!(
+                "ok: {} document(s), {} passages ({} dialogue, {} narrative), {} sections\n",
                 corpus.documents.len(),
                 corpus.passages.len(),
                 dialogue,
@@ -252,10 +315,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|d| d.sections.len())
                     .sum::<usize>()
-            );
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "discord")]
         Command::Serve => {
+            use interview_bot::serve::discord;
             let token = match std::env::var("DISCORD_TOKEN") {
                 Ok(t) if !t.trim().is_empty() => t,
                 _ => match std::env::var_os("DISCORD_TOKEN_FILE") {
@@ -277,12 +342,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .ok()
                     .filter(|b| !b.is_empty()),
             };
-            let library = interview_bot::library::Library::new(engine, config.clone());
+            let library = interview_bot::serve::library::Library::new(engine, config.clone());
             discord::serve(library, config.discord.clone(), connection)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Glossary { .. } | Command::Bench { .. } => {
-            unreachable!("handled before loading the engine")
+        Command::Glossary { .. } | Command::Bench { .. } | Command::Eval { .. } => {
+            unreachable!("handled before the engine is loaded")
         }
     }
 }
@@ -299,57 +364,28 @@ fn bench_command(
         .into_iter()
         .map(|q| q.query)
         .collect();
-    let figures = match scale {
-        None => interview_bot::bench::run(config, &questions, 10_000)?.1,
-        Some(n) => {
-            let real = Corpus::load_dir(&config.corpus_dir)?;
-            let library = interview_bot::bench::synthetic_library(&real, n)?;
-            let t = std::time::Instant::now();
-            let engine = Engine::with_corpus(config, library)?;
-            let build_ms = t.elapsed().as_secs_f64() * 1e3;
-            let mut f = interview_bot::bench::time_questions(&engine, &questions, 2_000, build_ms);
-            f.build_s = Some(build_ms / 1e3);
-            f.index_bytes = Some(engine.index_bytes());
-            f
-        }
-    };
+    let figures = interview_bot::tools::bench::measure(config, &questions, scale)?;
     if as_json {
-        println!("{}", serde_json::to_string(&figures)?);
+        emit(&format!("{}\n", serde_json::to_string(&figures)?))?;
     } else {
-        println!("{figures}");
+        emit(&format!("{figures}\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// JSON shows every hit's quote; the terminal lists further passages by label.
-fn quoting(as_json: bool) -> Quoting {
-    if as_json {
-        Quoting::All
+fn glossary_command(config: &Config, cedict: &Path, stdout: bool) -> anyhow::Result<ExitCode> {
+    let glossary = interview_bot::load::cedict_glossary(config, cedict)?;
+    let tsv = glossary.to_tsv();
+    if stdout {
+        emit(&tsv)?;
     } else {
-        Quoting::Best
+        std::fs::write(&config.glossary, tsv)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", config.glossary.display()))?;
+        eprintln!(
+            "interview-bot: wrote {} English keys to {}",
+            glossary.len(),
+            config.glossary.display()
+        );
     }
-}
-
-fn glossary_command(config: &Config, cedict: &Path) -> anyhow::Result<ExitCode> {
-    let corpus = Corpus::load_dir(&config.corpus_dir)?;
-    let lexicon = interview_bot::analysis::Lexicon::load(&config.lexicon_dir)?;
-    // The corpus, and the synonyms' members on lines of their own: a translation to 消費者
-    // reaches the passages through its group (To C, C端).
-    let folded: String = corpus
-        .passages
-        .iter()
-        .map(|p| &p.text)
-        .chain(lexicon.synonyms.iter().flatten())
-        .map(|t| interview_bot::analysis::fold(t) + "\n")
-        .collect();
-    let file = std::fs::File::open(cedict)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", cedict.display()))?;
-    let reader: Box<dyn BufRead> = if cedict.extension().is_some_and(|e| e == "gz") {
-        Box::new(std::io::BufReader::new(flate2::read::GzDecoder::new(file)))
-    } else {
-        Box::new(std::io::BufReader::new(file))
-    };
-    let entries = glossary::parse_cedict(reader)?;
-    print!("{}", glossary::Glossary::build(&entries, &folded).to_tsv());
     Ok(ExitCode::SUCCESS)
 }

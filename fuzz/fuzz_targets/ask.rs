@@ -22,7 +22,7 @@ fn world() -> &'static World {
     W.get_or_init(|| {
         let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/bot.toml"))
             .expect("config");
-        let engine = Engine::load(&config).expect("engine");
+        let engine = interview_bot::load::engine(&config).expect("engine");
         let corpus_text = engine.corpus().passages.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join("\n");
         World { engine, corpus_text }
     })

@@ -7,14 +7,8 @@ a passage (the published evidence: words plus bigrams retrieve best for Chinese)
 at anything that is not Han, so a bigram never spans punctuation.
 */
 
+use super::han::is_han;
 use super::{Normalized, Term};
-
-/// Whether `c` is a Han ideograph (CJK Unified Ideographs and their extensions).
-pub fn is_han(c: char) -> bool {
-    matches!(c as u32,
-        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF
-        | 0x2A700..=0x2EBEF | 0x30000..=0x3134F)
-}
 
 /// Bigram terms of normalized text, in order of position.
 pub fn bigrams(n: &Normalized) -> Vec<Term> {

@@ -14,7 +14,7 @@ Every term keeps the byte range of the original text it came from.
 */
 
 pub mod bigram;
-pub mod lexicon;
+pub mod han;
 pub mod normalize;
 pub mod segment;
 pub mod tokenizer;
@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use jieba_rs::Jieba;
 
-pub use lexicon::Lexicon;
+use crate::lexicon::Lexicon;
 pub use normalize::{fold, normalize, Normalized};
 
 /// A term with where it came from.
@@ -74,7 +74,7 @@ impl ChineseAnalyzer {
             .words
             .iter()
             .chain(lexicon.synonyms.iter().flatten())
-            .filter(|w| !w.contains(' ') && w.chars().any(bigram::is_han));
+            .filter(|w| !w.contains(' ') && w.chars().any(han::is_han));
         for w in cjk_words {
             jieba.add_word(w, Some(jieba_weight(w)), None);
         }
@@ -83,7 +83,7 @@ impl ChineseAnalyzer {
             .iter()
             .chain(lexicon.synonyms.iter().flatten())
             .chain(lexicon.words.iter())
-            .filter(|p| p.chars().all(|c| !bigram::is_han(c)) && needs_protection(p))
+            .filter(|p| p.chars().all(|c| !han::is_han(c)) && needs_protection(p))
             .map(|p| {
                 (
                     p.chars().filter(|c| !c.is_whitespace()).collect(),
@@ -203,7 +203,10 @@ pub(crate) mod test_support {
         static A: OnceLock<ChineseAnalyzer> = OnceLock::new();
         A.get_or_init(|| {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-            ChineseAnalyzer::new(Jieba::new(), &Lexicon::load(&dir).expect("config lexicon"))
+            ChineseAnalyzer::new(
+                Jieba::new(),
+                &crate::load::lexicon(&dir).expect("config lexicon"),
+            )
         })
         .clone()
     }

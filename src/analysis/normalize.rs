@@ -79,7 +79,7 @@ pub fn normalize(original: &str) -> Normalized {
     for (at, c) in original.char_indices() {
         let range = at..at + c.len_utf8();
         // Fast path: common CJK ideographs and ASCII need only case folding.
-        if c.is_ascii() && !c.is_ascii_control() || ('\u{4e00}'..='\u{9fff}').contains(&c) {
+        if c.is_ascii() && !c.is_ascii_control() || super::han::is_unified_basic(c) {
             text.push(c.to_ascii_lowercase());
             origin.push(range);
             continue;

@@ -83,7 +83,7 @@ fn phrase_at<'p>(
 
 /// A character that continues a Latin word or number (CJK text has no word boundaries to keep).
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() && !super::bigram::is_han(c)
+    c.is_alphanumeric() && !super::han::is_han(c)
 }
 
 fn cut_gap(

@@ -440,7 +440,7 @@ mod tests {
     #[test]
     fn every_passage_topics_and_about_fit_discord() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        let mut corpus = Corpus::load_dir(&dir).unwrap();
+        let mut corpus = crate::load::corpus(&dir).unwrap();
         // A passage far longer than any real one, to force pages.
         let mut long = corpus.passages[0].clone();
         long.text = "很長的段落。".repeat(2000);

@@ -15,12 +15,13 @@ use crate::fake_discord::{FakeDiscord, Options};
 async fn thousand_asks_with_fifty_in_flight() {
     const TOTAL: usize = 1000;
     const IN_FLIGHT: usize = 50;
-    let questions: Vec<String> =
-        interview_bot::eval::read_questions(&crate::support::root().join("tests/data/dev.jsonl"))
-            .unwrap()
-            .into_iter()
-            .map(|q| q.query)
-            .collect();
+    let questions: Vec<String> = interview_bot::tools::eval::read_questions(
+        &crate::support::root().join("tests/data/dev.jsonl"),
+    )
+    .unwrap()
+    .into_iter()
+    .map(|q| q.query)
+    .collect();
     let fake = FakeDiscord::start(Options::default()).await;
     let bot = spawn(&fake, &[("RUST_LOG", "warn")]).await;
     registered(&fake, &bot).await;

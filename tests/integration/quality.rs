@@ -6,7 +6,7 @@
 //! improves.
 
 use interview_bot::answer::Quoting;
-use interview_bot::eval;
+use interview_bot::tools::eval;
 
 use crate::support::{corpus_text, engine, quote_is_verbatim, root};
 

@@ -22,7 +22,7 @@ pub fn config_path() -> PathBuf {
 /// One engine built from the committed config and corpus, shared by the tests.
 pub fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| Engine::load(&Config::load(&config_path()).unwrap()).unwrap())
+    E.get_or_init(|| interview_bot::load::engine(&Config::load(&config_path()).unwrap()).unwrap())
 }
 
 /// The built `interview-bot` with a clean environment and the committed config.

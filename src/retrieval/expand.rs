@@ -11,10 +11,12 @@ than 估值 or 員工 when deciding whether the interview covers a question.
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::analysis::bigram::is_han;
-use crate::analysis::{normalize, ChineseAnalyzer, Lexicon, Term};
-use crate::glossary::Glossary;
-use crate::index::{Concept, QueryPlan};
+use crate::analysis::han::is_han;
+use crate::analysis::{normalize, ChineseAnalyzer, Term};
+use crate::lexicon::glossary::Glossary;
+use crate::lexicon::Lexicon;
+use crate::retrieval::plan::{informativeness, Concept, QueryPlan};
+use crate::retrieval::policy::Policy;
 
 /// Most concepts and bigrams taken from one question; the rest is ignored.
 pub const MAX_CONCEPTS: usize = 48;
@@ -22,16 +24,6 @@ pub const MAX_CONCEPTS: usize = 48;
 pub const MAX_BIGRAMS: usize = 96;
 /// Most characters of a question that are analyzed.
 pub const MAX_QUESTION_CHARS: usize = 2_000;
-
-/// Weight of a synonym relative to the user's own term.
-const SYNONYM_WEIGHT: f32 = 0.8;
-/// Weight of a part of a compound the corpus never uses.
-const PART_WEIGHT: f32 = 0.7;
-/// Weight of a glossary translation of an English word.
-const TRANSLATION_WEIGHT: f32 = 0.9;
-/// Informativeness of an English word with no translation and no match in the corpus: we
-/// cannot tell whether it is a topic or a word we failed to translate.
-const UNTRANSLATED_INFORMATIVENESS: f32 = 0.25;
 
 /// Turns questions into plans. Built once at start-up.
 #[derive(Debug, Clone)]
@@ -71,6 +63,7 @@ impl Expander {
         known: &dyn Fn(&str) -> bool,
         occurs: &dyn Fn(&str) -> bool,
         frequency: &dyn Fn(&str) -> usize,
+        policy: &Policy,
         question: &str,
     ) -> QueryPlan {
         let cut = match question.char_indices().nth(MAX_QUESTION_CHARS) {
@@ -105,7 +98,7 @@ impl Expander {
         };
 
         let mut plan = QueryPlan {
-            asks_figure: crate::figure::asks_figure(&n.text),
+            asks_figure: crate::retrieval::figure::asks_figure(&n.text),
             ..QueryPlan::default()
         };
         let mut translated: Vec<std::ops::Range<usize>> = Vec::new();
@@ -133,7 +126,7 @@ impl Expander {
                 for zh in m.terms {
                     informative = informative.max(informativeness(frequency(zh) as f32));
                     for t in analyzer.words(zh) {
-                        push_alt(&mut alternatives, t.text, TRANSLATION_WEIGHT);
+                        push_alt(&mut alternatives, t.text, policy.translation_weight);
                     }
                 }
                 // The English word itself may occur in the corpus too (`offer`, `teacher`).
@@ -148,7 +141,7 @@ impl Expander {
                     translated.push(span_range);
                     plan.concepts.push(Concept {
                         surface,
-                        alternatives: self.with_synonyms(alternatives),
+                        alternatives: self.with_synonyms(policy, alternatives),
                         informativeness: if informative > 0.0 { informative } else { 1.0 },
                     });
                 }
@@ -205,13 +198,13 @@ impl Expander {
             let informativeness = if t.text.chars().any(is_han) {
                 informativeness(frequency(&t.text) as f32)
             } else if is_latin_word && t.text.bytes().all(|b| b.is_ascii_digit()) {
-                0.5
+                policy.number_informativeness
             } else if is_latin_word && !known(&t.text) {
-                UNTRANSLATED_INFORMATIVENESS
+                policy.untranslated_informativeness
             } else {
                 1.0
             };
-            let mut alternatives = self.with_synonyms(vec![(t.text.clone(), 1.0)]);
+            let mut alternatives = self.with_synonyms(policy, vec![(t.text.clone(), 1.0)]);
             // A compound the corpus never uses (用戶量, 拆出去) is partly said by the longest
             // parts of it that it does use (用戶, 拆出).
             let chars: Vec<char> = t.text.chars().collect();
@@ -224,7 +217,7 @@ impl Expander {
                     for start in 0..=chars.len() - len {
                         let part: String = chars[start..start + len].iter().collect();
                         if !analyzer.is_stopword(&part) && occurs(&part) {
-                            push_alt(&mut alternatives, part, PART_WEIGHT);
+                            push_alt(&mut alternatives, part, policy.part_weight);
                         }
                     }
                     if alternatives.len() > 1 {
@@ -268,15 +261,17 @@ impl Expander {
         // of `energy`) is no word the index can be asked for: its bigrams find it.
         for c in &plan.concepts {
             for (t, _) in &c.alternatives {
-                if t.chars().count() >= 2 && t.chars().all(is_han) && !known(t) && occurs(t) {
-                    let chars: Vec<char> = t.chars().collect();
-                    for w in chars.windows(2) {
-                        let b: String = w.iter().collect();
-                        if plan.alternative_bigrams.len() < MAX_BIGRAMS
-                            && !plan.alternative_bigrams.contains(&b)
-                        {
-                            plan.alternative_bigrams.push(b);
-                        }
+                let Some(bigrams) = crate::analysis::han::bigrams(t) else {
+                    continue;
+                };
+                if known(t) || !occurs(t) {
+                    continue;
+                }
+                for b in bigrams {
+                    if plan.alternative_bigrams.len() < MAX_BIGRAMS
+                        && !plan.alternative_bigrams.iter().any(|k| k == b)
+                    {
+                        plan.alternative_bigrams.push(b.to_string());
                     }
                 }
             }
@@ -297,14 +292,18 @@ impl Expander {
         plan
     }
 
-    fn with_synonyms(&self, mut alternatives: Vec<(String, f32)>) -> Vec<(String, f32)> {
+    fn with_synonyms(
+        &self,
+        policy: &Policy,
+        mut alternatives: Vec<(String, f32)>,
+    ) -> Vec<(String, f32)> {
         let groups: Vec<(usize, f32)> = alternatives
             .iter()
             .filter_map(|(t, w)| self.member_of.get(t).map(|&g| (g, *w)))
             .collect();
         for (g, w) in groups {
             for m in &self.groups[g] {
-                push_alt(&mut alternatives, m.clone(), w * SYNONYM_WEIGHT);
+                push_alt(&mut alternatives, m.clone(), w * policy.synonym_weight);
             }
         }
         alternatives
@@ -327,19 +326,6 @@ fn index_form(analyzer: &ChineseAnalyzer, member: &str) -> String {
     }
 }
 
-/// ln(total frequency) of jieba's default dictionary (60,101,964 occurrences).
-pub const LN_DICTIONARY_TOTAL: f32 = 17.911;
-
-/// The least informativeness: the most common words of Chinese (去, 年, 大) have it.
-pub const LEAST_INFORMATIVENESS: f32 = 0.15;
-
-/// Informativeness of a word from its frequency in jieba's dictionary: common words (去, 現在)
-/// near [`LEAST_INFORMATIVENESS`], rare ones (估值, 團隊) 1.
-pub fn informativeness(freq: f32) -> f32 {
-    let surprisal = LN_DICTIONARY_TOTAL - freq.max(1.0).ln();
-    ((surprisal - 5.5) / 5.0).clamp(LEAST_INFORMATIVENESS, 1.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,18 +337,32 @@ mod tests {
     fn translations_inside_longer_words_are_asked_by_their_bigrams() {
         let a = analyzer();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        let lexicon = Lexicon::load(&dir).unwrap();
+        let lexicon = crate::load::lexicon(&dir).unwrap();
         let glossary = Glossary::from_tsv("energi\t能源 精力\n", "test").unwrap();
         let e = Expander::new(&a, &lexicon, glossary);
         // The corpus has 精力 as a word and 能源 only in 能源行业.
         let known = |t: &str| t == "精力";
         let occurs = |t: &str| t == "精力" || t == "能源";
         let frequency = |w: &str| a.word_frequency(w);
-        let plan = e.plan(&a, &known, &occurs, &frequency, "energy");
+        let plan = e.plan(
+            &a,
+            &known,
+            &occurs,
+            &frequency,
+            &Policy::default(),
+            "energy",
+        );
         assert_eq!(plan.concepts.len(), 1);
         assert_eq!(plan.alternative_bigrams, ["能源"]);
         assert!(plan.bigrams.is_empty(), "{:?}", plan.bigrams);
-        let plan = e.plan(&a, &|_: &str| true, &|_: &str| true, &frequency, "energy");
+        let plan = e.plan(
+            &a,
+            &|_: &str| true,
+            &|_: &str| true,
+            &frequency,
+            &Policy::default(),
+            "energy",
+        );
         assert!(
             plan.alternative_bigrams.is_empty(),
             "words are asked as words"
@@ -375,7 +375,7 @@ mod tests {
     fn bigrams_are_of_the_words_of_the_question() {
         let a = analyzer();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        let lexicon = Lexicon::load(&dir).unwrap();
+        let lexicon = crate::load::lexicon(&dir).unwrap();
         let e = Expander::new(&a, &lexicon, Glossary::default());
         let frequency = |w: &str| a.word_frequency(w);
         let all = |_: &str| true;
@@ -390,21 +390,8 @@ mod tests {
             ("做To B", &["做"]),
         ];
         for (question, want) in cases {
-            let plan = e.plan(&a, &all, &all, &frequency, question);
+            let plan = e.plan(&a, &all, &all, &frequency, &Policy::default(), question);
             assert_eq!(plan.bigrams, *want, "{question}");
         }
-    }
-
-    #[test]
-    fn informativeness_orders_common_below_rare() {
-        let words = [
-            ("去", 123_402.0),
-            ("現在", 34_145.0),
-            ("員工", 3_748.0),
-            ("估值", 177.0),
-        ];
-        let got: Vec<f32> = words.iter().map(|(_, f)| informativeness(*f)).collect();
-        assert!(got.windows(2).all(|w| w[0] < w[1]), "{got:?}");
-        assert_eq!(informativeness(1.0), 1.0);
     }
 }

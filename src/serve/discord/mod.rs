@@ -21,8 +21,8 @@ use poise::serenity_prelude as serenity;
 use crate::answer::{Answer, Quoting};
 use crate::config::DiscordConfig;
 use crate::corpus::Corpus;
-use crate::engine::Engine;
-use crate::library::Library;
+use crate::retrieval::Engine;
+use crate::serve::library::Library;
 use cooldown::Cooldowns;
 use trigger::{trigger, Incoming, Trigger};
 

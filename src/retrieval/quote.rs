@@ -11,14 +11,10 @@ use std::ops::Range;
 
 use memchr::memmem::Finder;
 
-use crate::analysis::bigram::is_han;
+use crate::analysis::han::is_han;
 use crate::analysis::{normalize, Normalized};
 use crate::answer::{Fragment, Quote};
-
-/// An answer at most this many characters long is quoted whole.
-pub const WHOLE_ANSWER_CHARS: usize = 90;
-/// A quote stops growing past this many characters.
-pub const MAX_QUOTE_CHARS: usize = 360;
+use crate::retrieval::policy::Policy;
 
 /// What to look for: the question's word terms with weights, and its bigrams, each with its
 /// searcher built once per question rather than once per quoted passage.
@@ -29,7 +25,7 @@ pub struct Needles {
     /// Bigrams of the question, each once.
     bigrams: Vec<Needle>,
     /// For a question asking for a figure: the names that are no figures (see
-    /// [`crate::figure::states_figure`]); a sentence stating a figure is then preferred.
+    /// [`crate::retrieval::figure::states_figure`]); a sentence stating a figure is then preferred.
     figure: Option<std::sync::Arc<[String]>>,
 }
 
@@ -163,7 +159,7 @@ pub struct Prepared {
 }
 
 /// Prepares `answer` for [`choose_prepared`].
-pub fn prepare(answer: &str) -> Prepared {
+pub fn prepare(answer: &str, policy: &Policy) -> Prepared {
     let n = normalize(answer);
     let mut char_at = vec![0u32; n.text.len() + 1];
     for (i, (b, c)) in n.text.char_indices().enumerate() {
@@ -192,7 +188,7 @@ pub fn prepare(answer: &str) -> Prepared {
         char_at,
         spans,
         normalized_spans,
-        whole: answer.chars().count() <= WHOLE_ANSWER_CHARS,
+        whole: answer.chars().count() <= policy.whole_answer_chars,
     }
 }
 
@@ -221,8 +217,14 @@ fn occurrences(n: &Normalized, char_at: &[u32], needle: &Needle, out: &mut Vec<R
 }
 
 /// The quote of `answer` for `needles`, with at most `max_sentences` sentences.
-pub fn choose(answer: &str, needles: &Needles, max_sentences: usize) -> Quote {
-    choose_prepared(answer, &prepare(answer), needles, max_sentences)
+pub fn choose(answer: &str, needles: &Needles, max_sentences: usize, policy: &Policy) -> Quote {
+    choose_prepared(
+        answer,
+        &prepare(answer, policy),
+        needles,
+        max_sentences,
+        policy,
+    )
 }
 
 /// Like [`choose`], with `prepared` made by [`prepare`] from the same `answer`.
@@ -231,6 +233,7 @@ pub fn choose_prepared(
     prepared: &Prepared,
     needles: &Needles,
     max_sentences: usize,
+    policy: &Policy,
 ) -> Quote {
     let Prepared {
         n,
@@ -276,7 +279,7 @@ pub fn choose_prepared(
                 .filter(|r| s.start <= r.start && r.end <= s.end)
                 .count() as f32;
             let figure = needles.figure.as_ref().is_some_and(|names| {
-                crate::figure::states_figure(&n.text[normalized.clone()], names)
+                crate::retrieval::figure::states_figure(&n.text[normalized.clone()], names)
             });
             // A matched sentence that gives the figure asked for goes first.
             let figure_score = if figure && word_score > 0.0 {
@@ -284,7 +287,7 @@ pub fn choose_prepared(
             } else {
                 0.0
             };
-            word_score + 0.1 * bigram_score + figure_score
+            word_score + policy.quote_bigram_weight * bigram_score + figure_score
         })
         .collect();
 
@@ -300,7 +303,7 @@ pub fn choose_prepared(
                 break;
             }
             let len = answer[spans[i].clone()].chars().count();
-            if !chosen.is_empty() && length + len > MAX_QUOTE_CHARS {
+            if !chosen.is_empty() && length + len > policy.max_quote_chars {
                 continue;
             }
             length += len;
@@ -311,7 +314,7 @@ pub fn choose_prepared(
         let mut next = chosen[0] + 1;
         while chosen.len() < max_sentences && next < spans.len() {
             let len = answer[spans[next].clone()].chars().count();
-            if length + len > MAX_QUOTE_CHARS {
+            if length + len > policy.max_quote_chars {
                 break;
             }
             if !chosen.contains(&next) {
@@ -403,7 +406,7 @@ mod tests {
             "",
         ];
         for answer in answers {
-            let p = prepare(answer);
+            let p = prepare(answer, &Policy::default());
             assert_eq!(p.spans.len(), p.normalized_spans.len(), "{answer}");
             for (s, ns) in p.spans.iter().zip(&p.normalized_spans) {
                 assert_eq!(
@@ -422,10 +425,10 @@ mod tests {
             今年收入大概有七成來自B端客戶,其餘來自C端的訂閱產品和廣告。";
         let needles = Needles::new(vec![("收入".into(), 1.0)], Vec::new());
         let first = |q: &Quote| q.fragments[0].text.clone();
-        let plain = choose(answer, &needles, 1);
+        let plain = choose(answer, &needles, 1, &Policy::default());
         assert!(first(&plain).starts_with("收入主要來自海外"), "{plain:?}");
         let needles = needles.asking_figure(Vec::new().into());
-        let figure = choose(answer, &needles, 1);
+        let figure = choose(answer, &needles, 1, &Policy::default());
         assert!(
             first(&figure).starts_with("今年收入大概有七成"),
             "{figure:?}"
@@ -443,9 +446,9 @@ mod tests {
             ],
             Vec::new(),
         );
-        let q = choose(answer, &needles, 1);
+        let q = choose(answer, &needles, 1, &Policy::default());
         assert_eq!(q.fragments.len(), 1);
-        let two = choose(answer, &needles, 2);
+        let two = choose(answer, &needles, 2, &Policy::default());
         assert_eq!(two.fragments.len(), 1, "neighbours merge into one fragment");
         assert!(
             two.fragments[0].text.starts_with("後來轉向了To B"),
@@ -459,6 +462,7 @@ mod tests {
             answer,
             &Needles::new(vec![("游戏".into(), 1.0)], Vec::new()),
             2,
+            &Policy::default(),
         );
         assert!(
             three.fragments[0].text.ends_with("長度限制。"),
@@ -475,7 +479,12 @@ mod tests {
     #[test]
     fn latin_needles_match_whole_words_from_their_start() {
         let needles = Needles::new(vec![("lightn".into(), 1.0), ("ai".into(), 1.0)], Vec::new());
-        let q = choose("Yi-Lightning很快,SAID不算,AI算。", &needles, 3);
+        let q = choose(
+            "Yi-Lightning很快,SAID不算,AI算。",
+            &needles,
+            3,
+            &Policy::default(),
+        );
         let f = &q.fragments[0];
         let bold: Vec<&str> = f.highlights.iter().map(|r| &f.text[r.clone()]).collect();
         assert_eq!(bold, ["Lightning", "AI"]);
@@ -483,7 +492,12 @@ mod tests {
 
     #[test]
     fn short_answers_are_quoted_whole() {
-        let q = choose("先去找投資人聊,看有沒有人願意投。", &Needles::default(), 1);
+        let q = choose(
+            "先去找投資人聊,看有沒有人願意投。",
+            &Needles::default(),
+            1,
+            &Policy::default(),
+        );
         assert_eq!(q.plain(), "先去找投資人聊,看有沒有人願意投。");
         assert!(!q.cut_before && !q.cut_after);
     }

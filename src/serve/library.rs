@@ -14,8 +14,8 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 
 use crate::config::Config;
-use crate::engine::Engine;
 use crate::error::Result;
+use crate::retrieval::Engine;
 
 /// The engine in service and how to rebuild it.
 pub struct Library {
@@ -68,7 +68,7 @@ impl Library {
             return Err(ReloadError::Busy);
         }
         let t = Instant::now();
-        let built: Result<Engine> = Engine::load(&self.config);
+        let built: Result<Engine> = crate::load::engine(&self.config);
         self.reloading.store(false, Ordering::Release);
         let engine = built?;
         let report = Reloaded {

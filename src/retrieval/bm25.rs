@@ -19,46 +19,9 @@ use crate::analysis::tokenizer::{self, BIGRAMS, WORDS};
 use crate::analysis::ChineseAnalyzer;
 use crate::corpus::Corpus;
 use crate::error::Result;
-use crate::expand::LEAST_INFORMATIVENESS;
-
-/// Boost of a match in the interviewer's question over one in the answer.
-pub const QUESTION_BOOST: f32 = 1.25;
-/// Weight of a bigram match relative to a word match.
-pub const BIGRAM_WEIGHT: f32 = 0.35;
-
-/// One concept of a question: alternatives that each count as the concept being present.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Concept {
-    /// What the user wrote (folded), for explanations.
-    pub surface: String,
-    /// Index terms (word field) with their weights, the user's own term first.
-    pub alternatives: Vec<(String, f32)>,
-    /// How much the concept says about the topic (0..=1), from general-language frequency.
-    pub informativeness: f32,
-}
-
-/// A question turned into what the index is asked.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryPlan {
-    /// Word concepts.
-    pub concepts: Vec<Concept>,
-    /// Character bigrams of the question.
-    pub bigrams: Vec<String>,
-    /// Bigrams of alternatives the corpus has only inside longer words (能源 in 能源行業 for
-    /// `energy`), none of them in [`QueryPlan::bigrams`]: the index is asked for them, but
-    /// they are not the question's own bigrams.
-    pub alternative_bigrams: Vec<String>,
-    /// The question asks for a figure (多少, 幾個, how many…): only a passage that states one
-    /// answers it.
-    pub asks_figure: bool,
-}
-
-impl QueryPlan {
-    /// Whether the plan asks for nothing (only stop words, punctuation, emoji…).
-    pub fn is_empty(&self) -> bool {
-        self.concepts.is_empty() && self.bigrams.is_empty()
-    }
-}
+use crate::retrieval::plan::{Concept, QueryPlan, LEAST_INFORMATIVENESS};
+use crate::retrieval::policy::Policy;
+use crate::retrieval::retriever::{self, Retriever, Source};
 
 /// The fields of the index.
 #[derive(Debug, Clone, Copy)]
@@ -291,7 +254,12 @@ impl SearchIndex {
     /// The best `limit` passages for `plan`: (passage index, BM25 score), best first.
     /// A term is asked only of the fields that hold it: the others cannot match, and leaving
     /// them out saves their weight computations.
-    pub fn search(&self, plan: &QueryPlan, limit: usize) -> Result<Vec<(usize, f32)>> {
+    pub fn search(
+        &self,
+        plan: &QueryPlan,
+        limit: usize,
+        policy: &Policy,
+    ) -> Result<Vec<(usize, f32)>> {
         if plan.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -332,9 +300,10 @@ impl SearchIndex {
                 continue;
             }
             for (t, w) in &c.alternatives {
-                let w = w * (0.25 + 0.75 * c.informativeness);
+                let floor = policy.common_term_floor;
+                let w = w * (floor + (1.0 - floor) * c.informativeness);
                 let dfs = self.stats.dfs(t);
-                let q = term(dfs, f.q_words, t, w * QUESTION_BOOST);
+                let q = term(dfs, f.q_words, t, w * policy.question_boost);
                 let a = term(dfs, f.a_words, t, w);
                 if q || a {
                     covered.push(t);
@@ -351,8 +320,13 @@ impl SearchIndex {
             .filter(|b| !covered.iter().any(|w| w.contains(b.as_str())))
         {
             let dfs = self.stats.dfs(b);
-            term(dfs, f.q_bigrams, b, BIGRAM_WEIGHT * QUESTION_BOOST);
-            term(dfs, f.a_bigrams, b, BIGRAM_WEIGHT);
+            term(
+                dfs,
+                f.q_bigrams,
+                b,
+                policy.bigram_weight * policy.question_boost,
+            );
+            term(dfs, f.a_bigrams, b, policy.bigram_weight);
         }
         if clauses.is_empty() {
             return Ok(Vec::new());
@@ -388,6 +362,22 @@ impl SearchIndex {
     }
 }
 
+impl Retriever for SearchIndex {
+    fn source(&self) -> Source {
+        Source::Lexical
+    }
+
+    fn retrieve(&self, query: &retriever::Query<'_>, k: usize) -> Vec<(usize, f32)> {
+        match self.search(query.plan, k, query.policy) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "index search failed");
+                Vec::new()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,7 +386,7 @@ mod tests {
     /// The index of the real corpus, in RAM.
     fn index() -> SearchIndex {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let corpus = Corpus::load_dir(&root.join("corpus")).unwrap();
+        let corpus = crate::load::corpus(&root.join("corpus")).unwrap();
         SearchIndex::build(&corpus, &analyzer(), None).unwrap()
     }
 
@@ -451,7 +441,7 @@ mod tests {
         };
         let found = |p: &QueryPlan| -> Vec<usize> {
             let mut ids: Vec<usize> = index
-                .search(p, 100)
+                .search(p, 100, &Policy::default())
                 .unwrap()
                 .into_iter()
                 .map(|h| h.0)

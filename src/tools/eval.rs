@@ -17,8 +17,8 @@ use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::answer::Answer;
-use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::retrieval::Engine;
 
 /// One question of the set.
 #[derive(Debug, Clone, Deserialize)]
@@ -43,7 +43,11 @@ pub fn read_questions(path: &Path) -> Result<Vec<Question>> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| Error::config(path, i + 1, e.to_string()))
+            serde_json::from_str(l).map_err(|e| Error::QuestionSet {
+                path: path.to_path_buf(),
+                line: i + 1,
+                message: e.to_string(),
+            })
         })
         .collect()
 }

@@ -15,9 +15,9 @@ use serde::Serialize;
 use crate::answer::Quoting;
 use crate::config::Config;
 use crate::corpus::{Corpus, PassageKind};
-use crate::engine::Engine;
 use crate::error::Result;
 use crate::render;
+use crate::retrieval::Engine;
 
 /// The figures of one run.
 #[derive(Debug, Clone, Serialize)]
@@ -44,10 +44,29 @@ pub struct Figures {
     pub index_bytes: Option<u64>,
 }
 
+/// What `interview-bot bench` measures: the committed library, or with `scale` a synthetic
+/// one of that many interviews built from it.
+pub fn measure(config: &Config, questions: &[String], scale: Option<usize>) -> Result<Figures> {
+    Ok(match scale {
+        None => run(config, questions, 10_000)?.1,
+        Some(n) => {
+            let real = crate::load::corpus(&config.corpus_dir)?;
+            let library = synthetic_library(&real, n)?;
+            let t = Instant::now();
+            let engine = crate::load::engine_with_corpus(config, library)?;
+            let build_ms = t.elapsed().as_secs_f64() * 1e3;
+            let mut f = time_questions(&engine, questions, 2_000, build_ms);
+            f.build_s = Some(build_ms / 1e3);
+            f.index_bytes = Some(engine.index_bytes());
+            f
+        }
+    })
+}
+
 /// Loads the engine from `config` and times `questions`, repeated to at least `min_total`.
 pub fn run(config: &Config, questions: &[String], min_total: usize) -> Result<(Engine, Figures)> {
     let t = Instant::now();
-    let engine = Engine::load(config)?;
+    let engine = crate::load::engine(config)?;
     let startup_ms = t.elapsed().as_secs_f64() * 1e3;
     let figures = time_questions(&engine, questions, min_total, startup_ms);
     Ok((engine, figures))

@@ -7,10 +7,13 @@ script and folded (see [`super::normalize`]) when loaded. A malformed line is an
 the file and line.
 */
 
+pub mod cedict;
+pub mod glossary;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::normalize::fold;
+use crate::analysis::fold;
 use crate::error::{Error, Result};
 
 /// The file names inside the config directory.
@@ -36,14 +39,12 @@ pub struct Lexicon {
 }
 
 impl Lexicon {
-    /// Reads the four files from `dir`. A missing file is an error: the defaults are committed.
-    pub fn load(dir: &Path) -> Result<Lexicon> {
+    /// Parses the four files of `dir`, each read by `read` (see [`crate::load::lexicon`]).
+    /// A missing file is an error: the defaults are committed.
+    pub fn parse_dir(dir: &Path, read: impl Fn(&Path) -> Result<String>) -> Result<Lexicon> {
         let read = |name: &str| -> Result<(PathBuf, String)> {
             let path = dir.join(name);
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let text = read(&path)?;
             Ok((path, text))
         };
         let (p, t) = read(WORDS_FILE)?;

@@ -8,8 +8,8 @@ read line by line. Besides questions it knows `/quote ID`, `/topics`, `/help` an
 use std::io::{BufRead, Write};
 
 use crate::answer::Quoting;
-use crate::engine::Engine;
 use crate::render::terminal;
+use crate::retrieval::Engine;
 
 /// The console's help text.
 pub const HELP: &str = "\

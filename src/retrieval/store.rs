@@ -14,12 +14,13 @@ use rustc_hash::FxHashMap as HashMap;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::analysis::{ChineseAnalyzer, Lexicon};
+use crate::analysis::ChineseAnalyzer;
 use crate::config::Config;
 use crate::corpus::Corpus;
-use crate::engine::{PassageTerms, Statistics};
 use crate::error::{Error, Result};
-use crate::index::SearchIndex;
+use crate::lexicon::Lexicon;
+use crate::retrieval::bm25::SearchIndex;
+use crate::retrieval::stats::{PassageTerms, Statistics};
 
 /// Bump when analysis or the stored format changes: old stores are then rebuilt.
 pub const ANALYSIS_VERSION: &str = "interview-bot analysis 2";
@@ -105,11 +106,10 @@ fn open(
     let index = SearchIndex::open(home, analyzer, corpus.passages.len())?;
     let stats = read_stats(&home.join(STATS_FILE))?;
     if stats.terms.len() != corpus.passages.len() {
-        return Err(Error::corpus(
-            home.join(STATS_FILE),
-            0,
-            "stored statistics do not match the corpus",
-        ));
+        return Err(Error::Store {
+            path: home.join(STATS_FILE),
+            message: "the statistics do not match the corpus".into(),
+        });
     }
     Ok((index, stats))
 }
@@ -197,7 +197,10 @@ fn write_stats(path: &Path, s: &Statistics) -> Result<()> {
 }
 
 fn read_stats(path: &Path) -> Result<Statistics> {
-    let bad = |why: &str| Error::corpus(path, 0, format!("stored statistics are damaged: {why}"));
+    let bad = |why: &str| Error::Store {
+        path: path.to_path_buf(),
+        message: why.to_string(),
+    };
     let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -287,8 +290,8 @@ mod tests {
 
     fn setup() -> (Corpus, Lexicon, PathBuf) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let corpus = Corpus::load_dir(&root.join("corpus")).unwrap();
-        let lexicon = Lexicon::load(&root.join("config")).unwrap();
+        let corpus = crate::load::corpus(&root.join("corpus")).unwrap();
+        let lexicon = crate::load::lexicon(&root.join("config")).unwrap();
         let dir = std::env::temp_dir().join(format!(
             "ib-store-{}-{:?}",
             std::process::id(),

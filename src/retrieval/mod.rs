@@ -1,0 +1,440 @@
+/*!
+The answering engine: corpus → analysis → index → ranked hits → [`Answer`].
+
+Pure: no Discord, no terminal, no environment. Every front end (console, JSON, Discord, eval)
+calls [`Engine::ask`] or [`Engine::ask_quoting`] and renders what it returns; the two differ
+only in which further hits get a quote, so what `eval` measures is exactly what users get.
+
+Ranking is two-stage. tantivy's BM25 over words and bigrams (question field boosted) finds
+candidates; each candidate then gets a *coverage*: the share of the question's informative
+content — concepts weighted by corpus IDF times general-language informativeness — that the
+passage contains (as a word, a synonym, a translation, or a substring of its text; a word the
+corpus never uses earns part of its weight from its characters). The final order blends
+both. The answer comes from the top three passages: the best-ranked one that covers enough
+of what was asked, unless another of them covers clearly more; the bot abstains when none
+covers enough: a decision from evidence, not from a raw score cut. A
+question asking for a figure is answered only by a passage that states one
+(see [`crate::retrieval::figure`]).
+*/
+
+pub mod bm25;
+pub mod coverage;
+pub mod decide;
+pub mod expand;
+pub mod figure;
+pub mod plan;
+pub mod policy;
+pub mod quote;
+pub mod retriever;
+pub mod stats;
+pub mod store;
+
+use rustc_hash::FxHashMap as HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use jieba_rs::Jieba;
+
+use crate::analysis::{normalize, ChineseAnalyzer};
+use crate::answer::{Abstention, Answer, Hit, Quoting};
+use crate::config::AnswerConfig;
+use crate::corpus::{Corpus, PassageKind};
+use crate::error::Result;
+use crate::lexicon::glossary::Glossary;
+use crate::lexicon::Lexicon;
+use crate::retrieval::bm25::SearchIndex;
+use crate::retrieval::expand::Expander;
+use crate::retrieval::plan::QueryPlan;
+use crate::retrieval::quote::Needles;
+use crate::retrieval::stats::{PassageTerms, Statistics};
+use coverage::Resolved;
+use decide::{decide, CandidateEvidence, Decision, Evidence};
+use policy::Policy;
+use retriever::{Query, Retriever, Source};
+
+/// A word frequency not yet estimated (see `Engine::word_frequency`).
+const NOT_YET: u32 = u32::MAX;
+
+/// A ranked candidate before it becomes a [`Hit`].
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    passage: usize,
+    score: f32,
+    coverage: f32,
+}
+
+/// Everything needed to answer, built once at start-up.
+pub struct Engine {
+    corpus: Corpus,
+    analyzer: ChineseAnalyzer,
+    expander: Expander,
+    index: SearchIndex,
+    terms: Vec<PassageTerms>,
+    /// Every word of the corpus → its id in [`PassageTerms::words`].
+    vocabulary: HashMap<String, u32>,
+    /// Passages holding each word, by word id.
+    word_df: Vec<u32>,
+    /// How common each word is in general Chinese, by word id, kept the first time a
+    /// question needs it ([`NOT_YET`] until then): jieba estimates it by segmenting the word,
+    /// which questions would otherwise repeat, and a large library's vocabulary is too big
+    /// to estimate at start-up.
+    word_frequency: Vec<AtomicU32>,
+    /// Passages holding each bigram.
+    bigram_df: HashMap<String, u32>,
+    /// Passages holding each Chinese character.
+    char_df: HashMap<char, u32>,
+    /// Names of the lexicon that hold numerals (零一萬物), which are no figures.
+    names: std::sync::Arc<[String]>,
+    /// Each passage's answer made ready for quoting, the first time it is quoted.
+    prepared: Vec<std::sync::OnceLock<quote::Prepared>>,
+    settings: AnswerConfig,
+    policy: Policy,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("passages", &self.corpus.passages.len())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Builds the engine from loaded parts.
+    pub fn new(
+        corpus: Corpus,
+        lexicon: &Lexicon,
+        glossary: Glossary,
+        jieba: Jieba,
+        settings: AnswerConfig,
+        policy: Policy,
+    ) -> Result<Engine> {
+        Engine::with_store(corpus, lexicon, glossary, jieba, settings, policy, None)
+    }
+
+    /// Like [`Engine::new`]; with a store, the index and the passage statistics are read from
+    /// it when its fingerprint matches, and otherwise built and saved there.
+    pub fn with_store(
+        corpus: Corpus,
+        lexicon: &Lexicon,
+        glossary: Glossary,
+        jieba: Jieba,
+        settings: AnswerConfig,
+        policy: Policy,
+        store: Option<&crate::retrieval::store::Store>,
+    ) -> Result<Engine> {
+        let analyzer = ChineseAnalyzer::new(jieba, lexicon);
+        let expander = Expander::new(&analyzer, lexicon, glossary);
+        let (index, stats) = match store {
+            Some(store) => store.open_or_build(&corpus, &analyzer, lexicon)?,
+            None => (
+                SearchIndex::build(&corpus, &analyzer, None)?,
+                Statistics::compute(&corpus, &analyzer),
+            ),
+        };
+        let Statistics {
+            terms,
+            vocabulary,
+            word_df,
+            bigram_df,
+            char_df,
+        } = stats;
+        let word_frequency = (0..vocabulary.len())
+            .map(|_| AtomicU32::new(NOT_YET))
+            .collect();
+        let lexicon_words: Vec<String> = lexicon
+            .words
+            .iter()
+            .chain(&lexicon.phrases)
+            .map(|w| normalize(w).text)
+            .collect();
+        Ok(Engine {
+            names: crate::retrieval::figure::names_with_numerals(&lexicon_words).into(),
+            char_df,
+            prepared: (0..corpus.passages.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            corpus,
+            analyzer,
+            expander,
+            index,
+            terms,
+            vocabulary,
+            word_df,
+            word_frequency,
+            bigram_df,
+            settings,
+            policy,
+        })
+    }
+
+    /// The corpus served.
+    pub fn corpus(&self) -> &Corpus {
+        &self.corpus
+    }
+
+    /// The analyzer (shared with the index).
+    pub fn analyzer(&self) -> &ChineseAnalyzer {
+        &self.analyzer
+    }
+
+    /// Bytes the search index takes.
+    pub fn index_bytes(&self) -> u64 {
+        self.index.size_bytes()
+    }
+
+    /// The answer settings.
+    pub fn settings(&self) -> &AnswerConfig {
+        &self.settings
+    }
+
+    /// What the index is asked for `question`.
+    pub fn plan(&self, question: &str) -> QueryPlan {
+        let known = |t: &str| self.df(t) > 0;
+        let occurs = |t: &str| self.may_occur(t);
+        let frequency = |t: &str| self.word_frequency(t);
+        self.expander.plan(
+            &self.analyzer,
+            &known,
+            &occurs,
+            &frequency,
+            &self.policy,
+            question,
+        )
+    }
+
+    /// How common a word is in general Chinese ([`ChineseAnalyzer::word_frequency`]), kept
+    /// for a word of the corpus once estimated.
+    fn word_frequency(&self, word: &str) -> usize {
+        let Some(&id) = self.vocabulary.get(word) else {
+            return self.analyzer.word_frequency(word);
+        };
+        let kept = &self.word_frequency[id as usize];
+        match kept.load(Ordering::Relaxed) {
+            NOT_YET => {
+                // Two questions may estimate it at once: they store the same figure.
+                let f = u32::try_from(self.analyzer.word_frequency(word))
+                    .map_or(NOT_YET - 1, |f| f.min(NOT_YET - 1));
+                kept.store(f, Ordering::Relaxed);
+                f as usize
+            }
+            f => f as usize,
+        }
+    }
+
+    /// Answers a question: the best passage and further ones, or an abstention with
+    /// suggestions, every hit quoted. Never fails: any text gets an [`Answer`].
+    pub fn ask(&self, question: &str) -> Answer {
+        self.ask_quoting(question, Quoting::All)
+    }
+
+    /// Like [`Engine::ask`], quoting the hits `quoting` says; the same passages either way.
+    pub fn ask_quoting(&self, question: &str, quoting: Quoting) -> Answer {
+        let plan = self.plan(question);
+        let query = question.to_string();
+        if plan.concepts.is_empty() {
+            return Answer::Abstained {
+                query,
+                reason: Abstention::EmptyQuestion,
+                suggestions: Vec::new(),
+            };
+        }
+        let resolved = self.resolve(&plan);
+        let ranked = self.rank(question, &plan, &resolved);
+        let needles = &resolved.needles;
+        let policy = &self.policy;
+        let best_quote = |r: &Ranked| self.quote(r.passage, needles, self.settings.quote_sentences);
+        // A question asking for a figure is answered only by a passage that states one, as
+        // shown: the interviewer's question ("七成的收入來自B端?") above the quote, and the
+        // quote. Only the passages that could answer are looked at.
+        let states_figure = |i: usize, r: &Ranked| {
+            plan.asks_figure
+                && i < policy.covering_candidates
+                && r.coverage >= policy.min_coverage
+                && {
+                    let question = self.corpus.passages[r.passage].question.as_deref();
+                    let shown = format!("{}\n{}", question.unwrap_or(""), best_quote(r).plain());
+                    figure::states_figure(&normalize(&shown).text, &self.names)
+                }
+        };
+        let evidence = Evidence {
+            asks_figure: plan.asks_figure,
+            candidates: ranked
+                .iter()
+                .enumerate()
+                .map(|(i, r)| CandidateEvidence {
+                    coverage: r.coverage,
+                    states_figure: states_figure(i, r),
+                })
+                .collect(),
+            max_further: self.settings.further,
+        };
+        // A hit quoted in at most `sentences` sentences, or not at all.
+        let hit = |r: &Ranked, sentences: Option<usize>| Hit {
+            passage: r.passage,
+            score: r.score,
+            coverage: r.coverage,
+            quote: sentences
+                .map(|n| self.quote(r.passage, needles, n))
+                .unwrap_or_default(),
+        };
+        // Further passages and suggestions: one sentence each, when they are quoted at all.
+        let other = (quoting == Quoting::All).then_some(1);
+        match decide(policy, &evidence) {
+            Decision::Answer { best, further } => Answer::Found {
+                query,
+                best: hit(&ranked[best], Some(self.settings.quote_sentences)),
+                further: further.iter().map(|&i| hit(&ranked[i], other)).collect(),
+            },
+            Decision::Abstain(reason) => Answer::Abstained {
+                query,
+                reason,
+                suggestions: ranked
+                    .iter()
+                    .filter(|r| self.corpus.passages[r.passage].kind == PassageKind::Dialogue)
+                    .take(self.settings.suggestions)
+                    .map(|r| hit(r, other))
+                    .collect(),
+            },
+        }
+    }
+
+    /// Every retriever's candidates, pooled, scored by their signals and coverage, best first.
+    fn rank(&self, question: &str, plan: &QueryPlan, resolved: &Resolved) -> Vec<Ranked> {
+        let query = Query {
+            text: question,
+            plan,
+            policy: &self.policy,
+        };
+        let lists = [(
+            Source::Lexical,
+            self.index.retrieve(&query, self.policy.candidates),
+        )];
+        let pooled = retriever::pool(&lists);
+        let max = pooled
+            .iter()
+            .filter_map(|c| c.signal(Source::Lexical))
+            .fold(0.0f32, f32::max);
+        let policy = &self.policy;
+        let lexical_weight = 1.0 - policy.coverage_weight - policy.bigram_coverage_weight;
+        let mut ranked: Vec<Ranked> = pooled
+            .into_iter()
+            .filter_map(|c| {
+                let bm25 = c.signal(Source::Lexical).filter(|_| max > 0.0)?;
+                let covered = self.covered(resolved, c.passage);
+                Some(Ranked {
+                    passage: c.passage,
+                    score: lexical_weight * bm25 / max
+                        + policy.coverage_weight * covered.words
+                        + policy.bigram_coverage_weight * covered.bigrams,
+                    coverage: covered.words,
+                })
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.passage.cmp(&b.passage)));
+        ranked
+    }
+
+    /// The passage `text` names when it is nothing but a passage id (`Q16`, ` q3 `, `doc/P2`),
+    /// as people type one to see that passage.
+    pub fn passage_named(&self, text: &str) -> Option<usize> {
+        let t = text.trim();
+        let id = t.rsplit('/').next().unwrap_or(t);
+        let looks_like_id = id.len() <= 8
+            && id.starts_with(|c: char| c.is_ascii_alphabetic())
+            && id.ends_with(|c: char| c.is_ascii_digit())
+            && id.chars().all(|c| c.is_ascii_alphanumeric());
+        if looks_like_id {
+            self.corpus.find(t)
+        } else {
+            None
+        }
+    }
+
+    /// The best `limit` passages for keywords, without abstaining (for `/search`).
+    pub fn search(&self, keywords: &str, limit: usize) -> Vec<Hit> {
+        let plan = self.plan(keywords);
+        let resolved = self.resolve(&plan);
+        self.rank(keywords, &plan, &resolved)
+            .into_iter()
+            .filter(|r| r.coverage > 0.0)
+            .take(limit)
+            .map(|r| Hit {
+                passage: r.passage,
+                score: r.score,
+                coverage: r.coverage,
+                quote: self.quote(r.passage, &resolved.needles, 1),
+            })
+            .collect()
+    }
+
+    /// Passages whose id starts with, or whose question contains, what was typed (either
+    /// script): for autocomplete. Dialogue first, in corpus order; at most `limit`.
+    pub fn complete(&self, typed: &str, limit: usize) -> Vec<usize> {
+        let typed = typed.trim();
+        let folded = normalize(typed).text;
+        let mut out: Vec<usize> = (0..self.corpus.passages.len())
+            .filter(|&i| {
+                let p = &self.corpus.passages[i];
+                let id = self.corpus.display_id(p).to_lowercase();
+                typed.is_empty()
+                    || id.starts_with(&folded)
+                    || p.id.to_lowercase().starts_with(&folded)
+                    || self.terms[i].text.contains(&folded)
+            })
+            .collect();
+        out.sort_by_key(|&i| (self.corpus.passages[i].kind != PassageKind::Dialogue, i));
+        out.truncate(limit);
+        out
+    }
+
+    /// How a question is read and ranked, for people tuning the lexicon: the concepts with
+    /// their weights and alternatives, then the top candidates with score and coverage.
+    pub fn explain(&self, question: &str) -> String {
+        use std::fmt::Write;
+        let plan = self.plan(question);
+        let resolved = self.resolve(&plan);
+        let mut s = String::new();
+        for (c, weight) in plan.concepts.iter().zip(&resolved.weights) {
+            let alts: Vec<String> = c
+                .alternatives
+                .iter()
+                .map(|(t, w)| format!("{t}({w:.2},df={})", self.df(t)))
+                .collect();
+            let _ = writeln!(
+                s,
+                "concept {:<14} weight {:.2} (informativeness {:.2}): {}",
+                c.surface,
+                weight,
+                c.informativeness,
+                alts.join(" ")
+            );
+        }
+        let _ = writeln!(s, "bigrams: {}", plan.bigrams.join(" "));
+        if !plan.alternative_bigrams.is_empty() {
+            let _ = writeln!(
+                s,
+                "bigrams of alternatives: {}",
+                plan.alternative_bigrams.join(" ")
+            );
+        }
+        for r in self.rank(question, &plan, &resolved).iter().take(6) {
+            let p = &self.corpus.passages[r.passage];
+            let _ = writeln!(
+                s,
+                "{:<4} score {:.3} coverage {:.2}  {}",
+                self.corpus.display_id(p),
+                r.score,
+                r.coverage,
+                crate::render::label(p, 40)
+            );
+        }
+        s
+    }
+
+    /// The quote of a passage's answer for `needles`.
+    fn quote(&self, passage: usize, needles: &Needles, sentences: usize) -> crate::answer::Quote {
+        let answer = &self.corpus.passages[passage].answer;
+        let prepared = self.prepared[passage].get_or_init(|| quote::prepare(answer, &self.policy));
+        quote::choose_prepared(answer, prepared, needles, sentences, &self.policy)
+    }
+}
