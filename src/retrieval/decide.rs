@@ -6,7 +6,8 @@ evidence and turns the decision into an [`crate::Answer`].
 
 The rules:
 1. Only the first [`Policy::covering_candidates`] of the ranking are considered, and of those
-   only the ones covering at least [`Policy::min_coverage`] of the question.
+   only the ones covering at least [`Policy::min_coverage`] of the question
+   ([`Policy::unasked_min_coverage`] for a question nobody addressed to the bot).
 2. The first of those answers, unless another covers clearly more
    ([`Policy::clearly_more_coverage`]): then the one covering most (the better ranked of equals).
 3. A question asking for a figure is answered only if the chosen passage states one; otherwise
@@ -17,6 +18,7 @@ The rules:
 */
 
 use super::policy::Policy;
+use super::request::Asking;
 use crate::answer::Abstention;
 
 /// What the decision knows of one ranked candidate.
@@ -34,6 +36,8 @@ pub struct CandidateEvidence {
 pub struct Evidence {
     /// The question asks for a figure (how many, how much).
     pub asks_figure: bool,
+    /// Who asked: an overheard question needs more coverage.
+    pub asking: Asking,
     /// The ranked candidates, best first.
     pub candidates: Vec<CandidateEvidence>,
     /// Most further passages listed.
@@ -57,9 +61,10 @@ pub enum Decision {
 
 /// Decides, by the rules of the module note.
 pub fn decide(policy: &Policy, evidence: &Evidence) -> Decision {
+    let min_coverage = policy.min_coverage_for(evidence.asking);
     let covering: Vec<usize> = (0..evidence.candidates.len())
         .take(policy.covering_candidates)
-        .filter(|&i| evidence.candidates[i].coverage >= policy.min_coverage)
+        .filter(|&i| evidence.candidates[i].coverage >= min_coverage)
         .collect();
     let coverage = |i: usize| evidence.candidates[i].coverage;
     let chosen = covering.first().map(|&first| {
@@ -97,6 +102,7 @@ mod tests {
     fn evidence(asks_figure: bool, candidates: &[(f32, bool)]) -> Evidence {
         Evidence {
             asks_figure,
+            asking: Asking::Asked,
             candidates: candidates
                 .iter()
                 .map(|&(coverage, states_figure)| CandidateEvidence {
@@ -203,5 +209,14 @@ mod tests {
         assert_eq!(decide(&p, &e), Decision::Abstain(Abstention::NotCovered));
         p.min_coverage = 0.3;
         assert_eq!(decide(&p, &e), answer(0, &[]));
+        let overheard = Evidence {
+            asking: Asking::Unasked,
+            ..e
+        };
+        assert_eq!(
+            decide(&p, &overheard),
+            Decision::Abstain(Abstention::NotCovered),
+            "an overheard question needs more"
+        );
     }
 }

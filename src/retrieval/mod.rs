@@ -17,14 +17,17 @@ question asking for a figure is answered only by a passage that states one
 (see [`crate::retrieval::figure`]).
 */
 
+pub mod alias;
 pub mod bm25;
 pub mod coverage;
 pub mod decide;
 pub mod expand;
 pub mod figure;
+pub mod followup;
 pub mod plan;
 pub mod policy;
 pub mod quote;
+pub mod request;
 pub mod retriever;
 pub mod stats;
 pub mod store;
@@ -46,9 +49,12 @@ use crate::retrieval::expand::Expander;
 use crate::retrieval::plan::QueryPlan;
 use crate::retrieval::quote::Needles;
 use crate::retrieval::stats::{PassageTerms, Statistics};
+use alias::AliasRetriever;
 use coverage::Resolved;
 use decide::{decide, CandidateEvidence, Decision, Evidence};
+use followup::Reading;
 use policy::Policy;
+pub use request::{Alias, Asking, Context, Request};
 use retriever::{Query, Retriever, Source};
 
 /// A word frequency not yet estimated (see `Engine::word_frequency`).
@@ -221,16 +227,59 @@ impl Engine {
         }
     }
 
-    /// Answers a question: the best passage and further ones, or an abstention with
-    /// suggestions, every hit quoted. Never fails: any text gets an [`Answer`].
+    /// Answers a question asked on its own: the best passage and further ones, or an
+    /// abstention with suggestions, every hit quoted. Never fails: any text gets an
+    /// [`Answer`].
     pub fn ask(&self, question: &str) -> Answer {
-        self.ask_quoting(question, Quoting::All)
+        self.answer(&Request::new(question))
     }
 
     /// Like [`Engine::ask`], quoting the hits `quoting` says; the same passages either way.
     pub fn ask_quoting(&self, question: &str, quoting: Quoting) -> Answer {
+        self.answer(&Request::new(question).quoting(quoting))
+    }
+
+    /// Answers a request: a question with what the front end knows of it (the previous
+    /// answer for a follow-up, taught phrasings, who asked; see [`Request`]).
+    pub fn answer(&self, request: &Request<'_>) -> Answer {
+        let previous = request.context.map(|c| self.previous_question(c));
+        match followup::read(request.question, previous.as_deref()) {
+            Reading::Alone => self.answer_reading(request, request.question, None),
+            Reading::Joined(text) => self.answer_reading(request, &text, None),
+            Reading::More => {
+                let (previous, context) =
+                    previous.zip(request.context).expect("More needs a context");
+                self.answer_reading(request, &previous, Some(context.passage))
+            }
+        }
+    }
+
+    /// The previous question of a context, or when the front end does not know it, the
+    /// question of the passage that answered (the interviewer's, else its opening words).
+    fn previous_question(&self, context: &Context) -> String {
+        if !context.question.trim().is_empty() {
+            return context.question.clone();
+        }
+        match self.corpus.passages.get(context.passage) {
+            Some(p) => match &p.question {
+                Some(q) => q.clone(),
+                None => p.answer.chars().take(60).collect(),
+            },
+            None => String::new(),
+        }
+    }
+
+    /// Answers `request` reading its question as `question` (itself, or joined with the
+    /// previous one), leaving out the passage `shown` already (for "anything else?").
+    fn answer_reading(
+        &self,
+        request: &Request<'_>,
+        question: &str,
+        shown: Option<usize>,
+    ) -> Answer {
+        let quoting = request.quoting;
         let plan = self.plan(question);
-        let query = question.to_string();
+        let query = request.question.to_string();
         if plan.concepts.is_empty() {
             return Answer::Abstained {
                 query,
@@ -239,25 +288,27 @@ impl Engine {
             };
         }
         let resolved = self.resolve(&plan);
-        let ranked = self.rank(question, &plan, &resolved);
+        let mut ranked = self.rank(question, &plan, &resolved, request.aliases);
+        if let Some(shown) = shown {
+            ranked.retain(|r| r.passage != shown);
+        }
         let needles = &resolved.needles;
         let policy = &self.policy;
+        let min_coverage = policy.min_coverage_for(request.asking);
         let best_quote = |r: &Ranked| self.quote(r.passage, needles, self.settings.quote_sentences);
         // A question asking for a figure is answered only by a passage that states one, as
         // shown: the interviewer's question ("七成的收入來自B端?") above the quote, and the
         // quote. Only the passages that could answer are looked at.
         let states_figure = |i: usize, r: &Ranked| {
-            plan.asks_figure
-                && i < policy.covering_candidates
-                && r.coverage >= policy.min_coverage
-                && {
-                    let question = self.corpus.passages[r.passage].question.as_deref();
-                    let shown = format!("{}\n{}", question.unwrap_or(""), best_quote(r).plain());
-                    figure::states_figure(&normalize(&shown).text, &self.names)
-                }
+            plan.asks_figure && i < policy.covering_candidates && r.coverage >= min_coverage && {
+                let question = self.corpus.passages[r.passage].question.as_deref();
+                let shown = format!("{}\n{}", question.unwrap_or(""), best_quote(r).plain());
+                figure::states_figure(&normalize(&shown).text, &self.names)
+            }
         };
         let evidence = Evidence {
             asks_figure: plan.asks_figure,
+            asking: request.asking,
             candidates: ranked
                 .iter()
                 .enumerate()
@@ -299,34 +350,52 @@ impl Engine {
     }
 
     /// Every retriever's candidates, pooled, scored by their signals and coverage, best first.
-    fn rank(&self, question: &str, plan: &QueryPlan, resolved: &Resolved) -> Vec<Ranked> {
+    fn rank(
+        &self,
+        question: &str,
+        plan: &QueryPlan,
+        resolved: &Resolved,
+        aliases: &[Alias],
+    ) -> Vec<Ranked> {
+        let policy = &self.policy;
         let query = Query {
             text: question,
             plan,
-            policy: &self.policy,
+            policy,
         };
-        let lists = [(
+        let mut lists = vec![(
             Source::Lexical,
-            self.index.retrieve(&query, self.policy.candidates),
+            self.index.retrieve(&query, policy.candidates),
         )];
+        if !aliases.is_empty() {
+            let taught = AliasRetriever { aliases };
+            lists.push((Source::Alias, taught.retrieve(&query, policy.candidates)));
+        }
         let pooled = retriever::pool(&lists);
         let max = pooled
             .iter()
             .filter_map(|c| c.signal(Source::Lexical))
             .fold(0.0f32, f32::max);
-        let policy = &self.policy;
         let lexical_weight = 1.0 - policy.coverage_weight - policy.bigram_coverage_weight;
         let mut ranked: Vec<Ranked> = pooled
             .into_iter()
             .filter_map(|c| {
-                let bm25 = c.signal(Source::Lexical).filter(|_| max > 0.0)?;
+                let bm25 = c.signal(Source::Lexical).filter(|_| max > 0.0);
+                let taught = c.signal(Source::Alias);
+                if bm25.is_none() && taught.is_none() {
+                    return None;
+                }
                 let covered = self.covered(resolved, c.passage);
+                // A taught phrasing says the passage answers the question: it covers it as
+                // much as the phrasing is close.
+                let coverage = covered.words.max(taught.unwrap_or(0.0));
                 Some(Ranked {
                     passage: c.passage,
-                    score: lexical_weight * bm25 / max
-                        + policy.coverage_weight * covered.words
-                        + policy.bigram_coverage_weight * covered.bigrams,
-                    coverage: covered.words,
+                    score: lexical_weight * bm25.unwrap_or(0.0) / max.max(f32::MIN_POSITIVE)
+                        + policy.coverage_weight * coverage
+                        + policy.bigram_coverage_weight * covered.bigrams
+                        + policy.alias_weight * taught.unwrap_or(0.0),
+                    coverage,
                 })
             })
             .collect();
@@ -354,7 +423,7 @@ impl Engine {
     pub fn search(&self, keywords: &str, limit: usize) -> Vec<Hit> {
         let plan = self.plan(keywords);
         let resolved = self.resolve(&plan);
-        self.rank(keywords, &plan, &resolved)
+        self.rank(keywords, &plan, &resolved, &[])
             .into_iter()
             .filter(|r| r.coverage > 0.0)
             .take(limit)
@@ -417,7 +486,7 @@ impl Engine {
                 plan.alternative_bigrams.join(" ")
             );
         }
-        for r in self.rank(question, &plan, &resolved).iter().take(6) {
+        for r in self.rank(question, &plan, &resolved, &[]).iter().take(6) {
             let p = &self.corpus.passages[r.passage];
             let _ = writeln!(
                 s,

@@ -63,11 +63,22 @@ pub struct Policy {
     /// The chosen passage must cover at least this share of the question. The main dial of
     /// abstention: higher refuses more answerable questions, lower answers more it should not.
     pub min_coverage: f32,
+    /// The same floor for a question the bot overheard (a listen channel, a thread where
+    /// nobody addressed it): a wrong unsolicited answer is worse than silence, so it is higher.
+    pub unasked_min_coverage: f32,
     /// How many of the best-ranked passages the answer is chosen from.
     pub covering_candidates: usize,
     /// Among those, a passage covering this much more than the best-ranked one answers
     /// instead; smaller differences are ties that the ranking decides.
     pub clearly_more_coverage: f32,
+
+    // --- Taught phrasings.
+    /// A question this close to a taught phrasing (Dice of bigrams, 0..=1) reaches its
+    /// passage. Lower reaches it from looser rewordings, and by accident.
+    pub alias_min_similarity: f32,
+    /// Weight of that closeness in the final score: a taught passage should outrank what
+    /// retrieval finds on its own.
+    pub alias_weight: f32,
 
     // --- See also.
     /// A further passage must cover at least this share of the question…
@@ -104,6 +115,9 @@ impl Default for Policy {
             min_coverage: 0.4,
             covering_candidates: 3,
             clearly_more_coverage: 0.05,
+            unasked_min_coverage: 0.6,
+            alias_min_similarity: 0.6,
+            alias_weight: 1.0,
             min_further_coverage: 0.2,
             further_share_of_best: 0.4,
             whole_answer_chars: 90,
@@ -124,6 +138,14 @@ pub struct SetError {
 }
 
 impl Policy {
+    /// The coverage the chosen passage needs, for a question asked or overheard.
+    pub fn min_coverage_for(&self, asking: crate::retrieval::Asking) -> f32 {
+        match asking {
+            crate::retrieval::Asking::Asked => self.min_coverage,
+            crate::retrieval::Asking::Unasked => self.unasked_min_coverage,
+        }
+    }
+
     /// Applies one `policy.FIELD=VALUE` (or `FIELD=VALUE`) override; an unknown field or a
     /// value of the wrong kind is an error naming both.
     pub fn set(&mut self, setting: &str) -> Result<(), SetError> {

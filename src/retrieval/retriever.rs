@@ -15,12 +15,14 @@ use super::policy::Policy;
 pub enum Source {
     /// BM25 over words and character bigrams ([`super::bm25::SearchIndex`]).
     Lexical = 0,
-    /// Cosine similarity of sentence embeddings ([`super::dense`]).
+    /// Cosine similarity of sentence embeddings (the dense encoder).
     Dense = 1,
+    /// Closeness to a phrasing a community taught ([`super::alias`]).
+    Alias = 2,
 }
 
 /// How many sources there are (the length of [`Candidate::signals`]).
-pub const SOURCES: usize = 2;
+pub const SOURCES: usize = 3;
 
 /// What a retriever is given: the question as typed and as the plan reads it.
 #[derive(Debug, Clone, Copy)]
@@ -91,9 +93,9 @@ mod tests {
         ];
         let got = pool(&lists);
         let want = [
-            (3, [Some(9.0), None]),
-            (1, [Some(4.0), Some(0.8)]),
-            (7, [None, Some(0.7)]),
+            (3, [Some(9.0), None, None]),
+            (1, [Some(4.0), Some(0.8), None]),
+            (7, [None, Some(0.7), None]),
         ];
         assert_eq!(got.len(), want.len());
         for (c, (passage, signals)) in got.iter().zip(want) {
