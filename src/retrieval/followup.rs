@@ -148,9 +148,9 @@ pub fn refers_back(question: &str) -> bool {
     let han_only: String = b.chars().filter(|c| !c.is_ascii()).collect();
     // "那Infra團隊呢?" / "所以呢": a continuation, or a short question ending in 呢.
     let short = han_only.chars().count() <= 12;
-    (short && OPENINGS.iter().any(|o| b.starts_with(o)))
-        || (short
-            && folded
+    short
+        && (OPENINGS.iter().any(|o| b.starts_with(o))
+            || folded
                 .trim_end_matches(['?', '？', ' ', '!', '！'])
                 .ends_with('呢'))
 }
@@ -175,8 +175,9 @@ mod tests {
 
     #[test]
     fn reading_table() {
-        let prev = Some("零一萬物為什麼不再訓練超大模型?");
-        let joined = |q: &str| Reading::Joined(format!("{} {q}", prev.unwrap()));
+        let previous = "零一萬物為什麼不再訓練超大模型?";
+        let prev = Some(previous);
+        let joined = |q: &str| Reading::Joined(format!("{previous} {q}"));
         let cases = [
             ("還有呢?", Reading::More),
             ("还有吗", Reading::More),
