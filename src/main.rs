@@ -67,6 +67,9 @@ enum Command {
         /// (repeatable).
         #[arg(long = "set", value_name = "policy.FIELD=VALUE")]
         set: Vec<String>,
+        /// Only the questions of this split (`fit`, `test`) of a split set.
+        #[arg(long)]
+        split: Option<String>,
     },
     /// Load config and corpus, build the index, print counts.
     Check,
@@ -175,13 +178,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             questions,
             scale,
         } => bench_command(&config, questions.as_deref(), as_json, scale),
-        Command::Eval { file, set } => {
+        Command::Eval { file, set, split } => {
             let mut config = config;
             for s in &set {
                 config.policy.set(s)?;
             }
             let engine = interview_bot::load::engine(&config)?;
-            let questions = eval::read_questions(&file)?;
+            let questions = eval::select(eval::read_questions(&file)?, split.as_deref());
             let outcomes = eval::run(&engine, &questions);
             emit(&eval::report(&outcomes))?;
             Ok(ExitCode::SUCCESS)

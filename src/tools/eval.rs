@@ -18,7 +18,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::answer::Answer;
 use crate::error::{Error, Result};
-use crate::retrieval::Engine;
+use crate::retrieval::{Context, Engine, Request};
 
 /// One question of the set.
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +31,15 @@ pub struct Question {
     pub query: String,
     /// Gold strings; empty when the interview does not answer.
     pub gold: Vec<String>,
+    /// How it is written (short, chat, english, followup…), when the set says.
+    #[serde(default)]
+    pub style: Option<String>,
+    /// `fit` (tuned on) or `test` (reported), when the set is split.
+    #[serde(default)]
+    pub split: Option<String>,
+    /// For a follow-up: the question asked before it, answered first and given as context.
+    #[serde(default)]
+    pub context: Option<String>,
 }
 
 /// Reads a JSONL question set; a bad line is an error naming file and line.
@@ -94,13 +103,38 @@ pub struct Scores {
     pub false_abstention: f64,
 }
 
+/// The questions of `split` (`fit`, `test`; `all` or none keeps every one).
+pub fn select(questions: Vec<Question>, split: Option<&str>) -> Vec<Question> {
+    match split {
+        None | Some("all") => questions,
+        Some(s) => questions
+            .into_iter()
+            .filter(|q| q.split.as_deref() == Some(s))
+            .collect(),
+    }
+}
+
+/// The answer a user gets: a follow-up is asked after its context question, as in a chat.
+pub fn answer(engine: &Engine, q: &Question) -> Answer {
+    let context = q.context.as_deref().and_then(|before| {
+        match engine.ask_quoting(before, crate::answer::Quoting::Best) {
+            Answer::Found { best, .. } => Some(Context {
+                question: before.to_string(),
+                passage: best.passage,
+            }),
+            Answer::Abstained { .. } => None,
+        }
+    });
+    engine.answer(&Request::new(&q.query).after(context.as_ref()))
+}
+
 /// Runs every question through the engine.
 pub fn run(engine: &Engine, questions: &[Question]) -> Vec<Outcome> {
     let corpus = engine.corpus();
     questions
         .iter()
         .map(|q| {
-            let answer = engine.ask(&q.query);
+            let answer = answer(engine, q);
             let answered = answer.is_found();
             let hits = match &answer {
                 Answer::Found { .. } => answer.hits(),
@@ -160,28 +194,51 @@ pub fn score<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> Scores {
 
 /// Scores per kind, plus `all` (answerable kinds only count toward hit@k).
 pub fn by_kind(outcomes: &[Outcome]) -> BTreeMap<String, Scores> {
+    by(outcomes, |q| Some(q.kind.clone()))
+}
+
+/// Scores per style (for sets that give one), plus `all`.
+pub fn by_style(outcomes: &[Outcome]) -> BTreeMap<String, Scores> {
+    by(outcomes, |q| q.style.clone())
+}
+
+fn by(outcomes: &[Outcome], key: impl Fn(&Question) -> Option<String>) -> BTreeMap<String, Scores> {
     let mut kinds: BTreeMap<String, Vec<&Outcome>> = BTreeMap::new();
     for o in outcomes {
-        kinds.entry(o.question.kind.clone()).or_default().push(o);
+        if let Some(k) = key(&o.question) {
+            kinds.entry(k).or_default().push(o);
+        }
     }
     let mut out: BTreeMap<String, Scores> = kinds.into_iter().map(|(k, v)| (k, score(v))).collect();
     out.insert("all".into(), score(outcomes));
     out
 }
 
-/// The report printed by `interview-bot eval`: a table per kind, then the misses.
+/// The report printed by `interview-bot eval`: a table per kind (and per style, when the set
+/// gives styles), then the misses.
 pub fn report(outcomes: &[Outcome]) -> String {
+    let mut s = table("kind", &by_kind(outcomes));
+    let styles = by_style(outcomes);
+    if styles.len() > 1 {
+        s.push('\n');
+        s.push_str(&table("style", &styles));
+    }
+    s.push_str(&details(outcomes));
+    s
+}
+
+fn table(title: &str, rows: &BTreeMap<String, Scores>) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<8} {:>4} {:>6} {:>6} {:>6} {:>8} {:>9}",
-        "kind", "n", "hit@1", "hit@3", "MRR@5", "abstain", "false-abs"
+        "{:<12} {:>4} {:>6} {:>6} {:>6} {:>8} {:>9}",
+        title, "n", "hit@1", "hit@3", "MRR@5", "abstain", "false-abs"
     );
-    for (kind, sc) in by_kind(outcomes) {
+    for (kind, sc) in rows {
         let na = |x: f64, ok: bool| if ok { format!("{x:.2}") } else { "-".into() };
         let _ = writeln!(
             s,
-            "{:<8} {:>4} {:>6} {:>6} {:>6} {:>8} {:>9}",
+            "{:<12} {:>4} {:>6} {:>6} {:>6} {:>8} {:>9}",
             kind,
             sc.n,
             na(sc.hit1, sc.answerable > 0),
@@ -191,6 +248,11 @@ pub fn report(outcomes: &[Outcome]) -> String {
             na(sc.false_abstention, sc.answerable > 0),
         );
     }
+    s
+}
+
+fn details(outcomes: &[Outcome]) -> String {
+    let mut s = String::new();
     let cov = |none: bool| {
         outcomes
             .iter()
