@@ -30,6 +30,12 @@ pub struct Config {
     /// Libraries with at least this many passages use `index_dir`.
     #[serde(default = "default_persist_above")]
     pub persist_above: usize,
+    /// The sentence encoder's model file; unset or empty: no semantic matching.
+    #[serde(default)]
+    pub model: Option<PathBuf>,
+    /// Where passage vectors are kept; unset: computed at every start, kept nowhere.
+    #[serde(default)]
+    pub vectors_dir: Option<PathBuf>,
     /// How answers are shaped.
     #[serde(default)]
     pub answer: AnswerConfig,
@@ -129,6 +135,24 @@ impl Config {
                 *p = base.join(&*p);
             }
         }
+        for p in [&mut config.model, &mut config.vectors_dir]
+            .into_iter()
+            .flatten()
+        {
+            if p.as_os_str().is_empty() {
+                continue;
+            }
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        if config
+            .model
+            .as_ref()
+            .is_some_and(|m| m.as_os_str().is_empty())
+        {
+            config.model = None;
+        }
         if config.discord.shard_total > 0
             && (config.discord.shard_first > config.discord.shard_last
                 || config.discord.shard_last >= config.discord.shard_total)
@@ -168,6 +192,12 @@ impl Config {
         }
         if let Some((_, v)) = get("GLOSSARY") {
             self.glossary = v.into();
+        }
+        if let Some((_, v)) = get("MODEL") {
+            self.model = (!v.is_empty()).then(|| v.into());
+        }
+        if let Some((_, v)) = get("VECTORS_DIR") {
+            self.vectors_dir = (!v.is_empty()).then(|| v.into());
         }
         if let Some((_, v)) = get("INDEX_DIR") {
             self.index_dir = (!v.is_empty()).then(|| v.into());

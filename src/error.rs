@@ -73,6 +73,9 @@ pub enum Error {
         /// What is wrong, in words.
         message: String,
     },
+    /// The encoder's model file is missing pieces or is not a model file.
+    #[error(transparent)]
+    Model(#[from] crate::encoder::Error),
     /// A policy override (`--set policy.FIELD=VALUE`) does not fit.
     #[error(transparent)]
     Policy(#[from] crate::retrieval::policy::SetError),

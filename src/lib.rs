@@ -12,6 +12,8 @@ pub mod analysis;
 pub mod answer;
 pub mod config;
 pub mod corpus;
+/// The multilingual sentence encoder (the `e5` crate of this workspace).
+pub use e5 as encoder;
 pub mod error;
 pub mod lexicon;
 pub mod load;

@@ -71,6 +71,18 @@ enum Command {
         #[arg(long)]
         split: Option<String>,
     },
+    /// Fit the decision's gate to labelled question sets; print the `[policy]` it found, with
+    /// cross-validated figures.
+    Calibrate {
+        /// Question sets (JSONL with gold passages).
+        files: Vec<PathBuf>,
+        /// Only the questions of this split (`fit`).
+        #[arg(long)]
+        split: Option<String>,
+        /// Folds of the cross-validation.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+    },
     /// Load config and corpus, build the index, print counts.
     Check,
     /// Measure start-up, question latency (retrieve + render) and peak memory.
@@ -187,6 +199,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let questions = eval::select(eval::read_questions(&file)?, split.as_deref());
             let outcomes = eval::run(&engine, &questions);
             emit(&eval::report(&outcomes))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calibrate {
+            files,
+            split,
+            folds,
+        } => {
+            let engine = interview_bot::load::engine(&config)?;
+            let mut questions = Vec::new();
+            for f in &files {
+                questions.extend(eval::select(eval::read_questions(f)?, split.as_deref()));
+            }
+            let (_, report) = interview_bot::tools::calibrate::run(&engine, &questions, folds);
+            emit(&report)?;
             Ok(ExitCode::SUCCESS)
         }
         command => {
@@ -349,7 +375,10 @@ fn serve(command: Command, engine: Engine, config: &Config) -> anyhow::Result<Ex
             discord::serve(library, config.discord.clone(), connection)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Glossary { .. } | Command::Bench { .. } | Command::Eval { .. } => {
+        Command::Glossary { .. }
+        | Command::Bench { .. }
+        | Command::Eval { .. }
+        | Command::Calibrate { .. } => {
             unreachable!("handled before the engine is loaded")
         }
     }

@@ -39,6 +39,12 @@ pub(crate) struct Resolved {
     pub(crate) bigrams: Vec<(usize, f32)>,
     /// IDF of all the question's bigrams, found in the corpus or not.
     pub(crate) bigram_total: f32,
+    /// Share of the question's weight in concepts the corpus has a word for (0..=1): low
+    /// for English without translations, colloquial words, typos.
+    pub(crate) known_share: f32,
+    /// Share of the question's weight in its heaviest Chinese concept that the corpus has no
+    /// word for at all (估值, 家鄉): the topic the interview may lack.
+    pub(crate) absent_topic: f32,
     /// What quoting looks for: every alternative that can occur in some passage, and the
     /// question's bigrams that do.
     pub(crate) needles: Needles,
@@ -59,6 +65,8 @@ impl Engine {
     pub(crate) fn resolve(&self, plan: &QueryPlan) -> Resolved {
         let mut needles = Needles::default();
         let mut weights = Vec::with_capacity(plan.concepts.len());
+        let mut known = 0.0f32;
+        let mut absent_han = 0.0f32;
         let mut alternatives = Vec::with_capacity(plan.concepts.len());
         let mut chars = Vec::with_capacity(plan.concepts.len());
         for c in &plan.concepts {
@@ -86,6 +94,12 @@ impl Engine {
                     substring: needle.filter(|_| t.chars().count() >= 2 && t.chars().any(is_han)),
                     weight: w.min(1.0),
                 });
+            }
+            if nowhere && c.surface.chars().any(is_han) {
+                absent_han = absent_han.max(weight);
+            }
+            if !nowhere {
+                known += weight;
             }
             weights.push(weight);
             alternatives.push(alts);
@@ -123,7 +137,10 @@ impl Engine {
         }
         // Bigrams found nowhere count against every passage alike.
         let bigram_total = found + missing as f32 * self.idf_of_df(1);
+        let total: f32 = weights.iter().sum();
         Resolved {
+            known_share: if total > 0.0 { known / total } else { 0.0 },
+            absent_topic: if total > 0.0 { absent_han / total } else { 0.0 },
             weights,
             alternatives,
             chars,
@@ -146,6 +163,7 @@ impl Engine {
             bigrams,
             bigram_total,
             needles,
+            ..
         } = resolved;
         let policy = &self.policy;
         let total: f32 = weights.iter().sum();

@@ -21,6 +21,7 @@ pub mod alias;
 pub mod bm25;
 pub mod coverage;
 pub mod decide;
+pub mod dense;
 pub mod expand;
 pub mod figure;
 pub mod followup;
@@ -60,12 +61,23 @@ use retriever::{Query, Retriever, Source};
 /// A word frequency not yet estimated (see `Engine::word_frequency`).
 const NOT_YET: u32 = u32::MAX;
 
-/// A ranked candidate before it becomes a [`Hit`].
-#[derive(Debug, Clone, Copy)]
-struct Ranked {
-    passage: usize,
-    score: f32,
-    coverage: f32,
+/// A ranked candidate before it becomes a [`Hit`], with the evidence it was ranked on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    /// Passage index.
+    pub passage: usize,
+    /// The fused score it is ranked by.
+    pub score: f32,
+    /// Share of the question's informative content it holds (0..=1).
+    pub coverage: f32,
+    /// Share of the question's bigrams it holds (0..=1).
+    pub bigram_coverage: f32,
+    /// BM25 over the best BM25 of the candidates (0..=1; 0 when BM25 did not find it).
+    pub lexical: f32,
+    /// Cosine of the question's and the passage's embeddings (0 without the encoder).
+    pub dense: f32,
+    /// Closeness to a taught phrasing (0 when none).
+    pub taught: f32,
 }
 
 /// Everything needed to answer, built once at start-up.
@@ -94,6 +106,8 @@ pub struct Engine {
     prepared: Vec<std::sync::OnceLock<quote::Prepared>>,
     settings: AnswerConfig,
     policy: Policy,
+    /// The dense retriever, when the encoder is loaded.
+    dense: Option<dense::Dense>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -170,7 +184,26 @@ impl Engine {
             bigram_df,
             settings,
             policy,
+            dense: None,
         })
+    }
+
+    /// The engine with the dense retriever added.
+    pub fn with_dense(self, dense: dense::Dense) -> Engine {
+        Engine {
+            dense: Some(dense),
+            ..self
+        }
+    }
+
+    /// The dense retriever, when the encoder is loaded.
+    pub fn dense(&self) -> Option<&dense::Dense> {
+        self.dense.as_ref()
+    }
+
+    /// The policy answers are decided by.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     /// The corpus served.
@@ -242,16 +275,114 @@ impl Engine {
     /// Answers a request: a question with what the front end knows of it (the previous
     /// answer for a follow-up, taught phrasings, who asked; see [`Request`]).
     pub fn answer(&self, request: &Request<'_>) -> Answer {
+        let (question, shown) = self.reading(request);
+        self.answer_reading(request, &question, shown)
+    }
+
+    /// The ranked candidates for a request, before the decision (for evaluation and
+    /// calibration: what the decision chooses from).
+    pub fn ranking(&self, request: &Request<'_>) -> Vec<Ranked> {
+        let (question, shown) = self.reading(request);
+        let plan = self.plan(&question);
+        let resolved = self.resolve(&plan);
+        self.ranked_for(request, &question, &plan, &resolved, shown)
+    }
+
+    /// How a request's question is read: its own text or joined with the previous question,
+    /// and the passage already shown when it only asks for more.
+    fn reading(&self, request: &Request<'_>) -> (String, Option<usize>) {
         let previous = request.context.map(|c| self.previous_question(c));
         match followup::read(request.question, previous.as_deref()) {
-            Reading::Alone => self.answer_reading(request, request.question, None),
-            Reading::Joined(text) => self.answer_reading(request, &text, None),
-            Reading::More => {
-                let (previous, context) =
-                    previous.zip(request.context).expect("More needs a context");
-                self.answer_reading(request, &previous, Some(context.passage))
-            }
+            Reading::Alone => (request.question.to_string(), None),
+            Reading::Joined(text) => (text, None),
+            Reading::More => match previous.zip(request.context) {
+                Some((previous, context)) => (previous, Some(context.passage)),
+                None => (request.question.to_string(), None),
+            },
         }
+    }
+
+    /// The ranking of a question as read, without the passage already shown.
+    fn ranked_for(
+        &self,
+        request: &Request<'_>,
+        question: &str,
+        plan: &QueryPlan,
+        resolved: &Resolved,
+        shown: Option<usize>,
+    ) -> Vec<Ranked> {
+        let mut ranked = self.rank(question, plan, resolved, request.aliases);
+        if let Some(shown) = shown {
+            ranked.retain(|r| r.passage != shown);
+        }
+        ranked
+    }
+
+    /// What the decision is made from: each ranked candidate's evidence.
+    fn evidence(
+        &self,
+        request: &Request<'_>,
+        question: &str,
+        plan: &QueryPlan,
+        resolved: &Resolved,
+        ranked: &[Ranked],
+    ) -> Evidence {
+        let policy = &self.policy;
+        // A question asking for a figure is answered only by a passage that states one, as
+        // shown: the interviewer's question ("七成的收入來自B端?") above the quote, and the
+        // quote. Only the passages that could answer are looked at.
+        let states_figure = |i: usize, r: &Ranked| {
+            plan.asks_figure && i < policy.covering_candidates && {
+                let q = self.corpus.passages[r.passage].question.as_deref();
+                let quote = self.quote(
+                    r.passage,
+                    &resolved.needles,
+                    self.settings.quote_sentences,
+                    question,
+                );
+                let shown = format!("{}\n{}", q.unwrap_or(""), quote.plain());
+                figure::states_figure(&normalize(&shown).text, &self.names)
+            }
+        };
+        let latin = {
+            let letters: Vec<char> = question.chars().filter(|c| c.is_alphabetic()).collect();
+            let ascii = letters.iter().filter(|c| c.is_ascii()).count();
+            ascii as f32 / letters.len().max(1) as f32
+        };
+        let question_facts = decide::QuestionFacts {
+            known_share: resolved.known_share,
+            absent_topic: resolved.absent_topic,
+            latin,
+            asks_figure: plan.asks_figure,
+        };
+        let candidates: Vec<CandidateEvidence> = ranked
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let figure = states_figure(i, r);
+                CandidateEvidence {
+                    coverage: r.coverage,
+                    states_figure: figure,
+                    features: decide::features(ranked, i, &question_facts, figure),
+                }
+            })
+            .collect();
+        Evidence {
+            asks_figure: plan.asks_figure,
+            asking: request.asking,
+            candidates,
+            max_further: self.settings.further,
+        }
+    }
+
+    /// The evidence of a request and the ranked passages it is about (for calibration).
+    pub fn gather(&self, request: &Request<'_>) -> (Evidence, Vec<Ranked>) {
+        let (question, shown) = self.reading(request);
+        let plan = self.plan(&question);
+        let resolved = self.resolve(&plan);
+        let ranked = self.ranked_for(request, &question, &plan, &resolved, shown);
+        let evidence = self.evidence(request, &question, &plan, &resolved, &ranked);
+        (evidence, ranked)
     }
 
     /// The previous question of a context, or when the front end does not know it, the
@@ -288,44 +419,17 @@ impl Engine {
             };
         }
         let resolved = self.resolve(&plan);
-        let mut ranked = self.rank(question, &plan, &resolved, request.aliases);
-        if let Some(shown) = shown {
-            ranked.retain(|r| r.passage != shown);
-        }
+        let ranked = self.ranked_for(request, question, &plan, &resolved, shown);
         let needles = &resolved.needles;
         let policy = &self.policy;
-        let min_coverage = policy.min_coverage_for(request.asking);
-        let best_quote = |r: &Ranked| self.quote(r.passage, needles, self.settings.quote_sentences);
-        // A question asking for a figure is answered only by a passage that states one, as
-        // shown: the interviewer's question ("七成的收入來自B端?") above the quote, and the
-        // quote. Only the passages that could answer are looked at.
-        let states_figure = |i: usize, r: &Ranked| {
-            plan.asks_figure && i < policy.covering_candidates && r.coverage >= min_coverage && {
-                let question = self.corpus.passages[r.passage].question.as_deref();
-                let shown = format!("{}\n{}", question.unwrap_or(""), best_quote(r).plain());
-                figure::states_figure(&normalize(&shown).text, &self.names)
-            }
-        };
-        let evidence = Evidence {
-            asks_figure: plan.asks_figure,
-            asking: request.asking,
-            candidates: ranked
-                .iter()
-                .enumerate()
-                .map(|(i, r)| CandidateEvidence {
-                    coverage: r.coverage,
-                    states_figure: states_figure(i, r),
-                })
-                .collect(),
-            max_further: self.settings.further,
-        };
+        let evidence = self.evidence(request, question, &plan, &resolved, &ranked);
         // A hit quoted in at most `sentences` sentences, or not at all.
         let hit = |r: &Ranked, sentences: Option<usize>| Hit {
             passage: r.passage,
             score: r.score,
             coverage: r.coverage,
             quote: sentences
-                .map(|n| self.quote(r.passage, needles, n))
+                .map(|n| self.quote(r.passage, needles, n, question))
                 .unwrap_or_default(),
         };
         // Further passages and suggestions: one sentence each, when they are quoted at all.
@@ -350,6 +454,11 @@ impl Engine {
     }
 
     /// Every retriever's candidates, pooled, scored by their signals and coverage, best first.
+    ///
+    /// The lexical score blends normalized BM25, coverage and bigram coverage; the dense
+    /// cosine (scaled 0..=1 over the library) joins it with a weight that grows with the share
+    /// of the question the corpus has no word for (English, colloquial or misspelt words),
+    /// where words say least.
     fn rank(
         &self,
         question: &str,
@@ -367,6 +476,13 @@ impl Engine {
             Source::Lexical,
             self.index.retrieve(&query, policy.candidates),
         )];
+        let dense_scores = self
+            .dense
+            .as_ref()
+            .and_then(|d| d.scores(question, policy.dense_mix()));
+        if let Some(scores) = &dense_scores {
+            lists.push((Source::Dense, dense::top_k(scores, policy.dense_candidates)));
+        }
         if !aliases.is_empty() {
             let taught = AliasRetriever { aliases };
             lists.push((Source::Alias, taught.retrieve(&query, policy.candidates)));
@@ -376,26 +492,48 @@ impl Engine {
             .iter()
             .filter_map(|c| c.signal(Source::Lexical))
             .fold(0.0f32, f32::max);
+        let (lo, hi) = dense_scores.as_deref().map_or((0.0, 0.0), |s| {
+            s.iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                })
+        });
+        let dense_weight = if dense_scores.is_some() {
+            (policy.dense_weight + policy.dense_weight_unknown * (1.0 - resolved.known_share))
+                .clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let lexical_weight = 1.0 - policy.coverage_weight - policy.bigram_coverage_weight;
         let mut ranked: Vec<Ranked> = pooled
             .into_iter()
             .filter_map(|c| {
                 let bm25 = c.signal(Source::Lexical).filter(|_| max > 0.0);
                 let taught = c.signal(Source::Alias);
-                if bm25.is_none() && taught.is_none() {
+                let cosine = dense_scores.as_ref().map(|s| s[c.passage]);
+                if bm25.is_none() && taught.is_none() && c.signal(Source::Dense).is_none() {
                     return None;
                 }
                 let covered = self.covered(resolved, c.passage);
                 // A taught phrasing says the passage answers the question: it covers it as
                 // much as the phrasing is close.
                 let coverage = covered.words.max(taught.unwrap_or(0.0));
+                let lexical = bm25.unwrap_or(0.0) / max.max(f32::MIN_POSITIVE);
+                let words = lexical_weight * lexical
+                    + policy.coverage_weight * coverage
+                    + policy.bigram_coverage_weight * covered.bigrams;
+                let meaning =
+                    cosine.map_or(0.0, |x| if hi > lo { (x - lo) / (hi - lo) } else { 0.0 });
                 Some(Ranked {
                     passage: c.passage,
-                    score: lexical_weight * bm25.unwrap_or(0.0) / max.max(f32::MIN_POSITIVE)
-                        + policy.coverage_weight * coverage
-                        + policy.bigram_coverage_weight * covered.bigrams
+                    score: (1.0 - dense_weight) * words
+                        + dense_weight * meaning
                         + policy.alias_weight * taught.unwrap_or(0.0),
                     coverage,
+                    bigram_coverage: covered.bigrams,
+                    lexical,
+                    dense: cosine.unwrap_or(0.0),
+                    taught: taught.unwrap_or(0.0),
                 })
             })
             .collect();
@@ -431,7 +569,7 @@ impl Engine {
                 passage: r.passage,
                 score: r.score,
                 coverage: r.coverage,
-                quote: self.quote(r.passage, &resolved.needles, 1),
+                quote: self.quote(r.passage, &resolved.needles, 1, keywords),
             })
             .collect()
     }
@@ -490,10 +628,12 @@ impl Engine {
             let p = &self.corpus.passages[r.passage];
             let _ = writeln!(
                 s,
-                "{:<4} score {:.3} coverage {:.2}  {}",
+                "{:<4} score {:.3} coverage {:.2} bm25 {:.2} dense {:.3}  {}",
                 self.corpus.display_id(p),
                 r.score,
                 r.coverage,
+                r.lexical,
+                r.dense,
                 crate::render::label(p, 40)
             );
         }
@@ -501,9 +641,27 @@ impl Engine {
     }
 
     /// The quote of a passage's answer for `needles`.
-    fn quote(&self, passage: usize, needles: &Needles, sentences: usize) -> crate::answer::Quote {
+    fn quote(
+        &self,
+        passage: usize,
+        needles: &Needles,
+        sentences: usize,
+        question: &str,
+    ) -> crate::answer::Quote {
         let answer = &self.corpus.passages[passage].answer;
         let prepared = self.prepared[passage].get_or_init(|| quote::prepare(answer, &self.policy));
-        quote::choose_prepared(answer, prepared, needles, sentences, &self.policy)
+        // Closeness in meaning of each sentence, when the encoder is there.
+        let meaning = self.dense.as_ref().and_then(|d| {
+            let v = d.vectors()?;
+            Some(v.sentence_scores(passage, &d.query_vector(question)))
+        });
+        quote::choose_prepared(
+            answer,
+            prepared,
+            needles,
+            sentences,
+            &self.policy,
+            meaning.as_deref(),
+        )
     }
 }

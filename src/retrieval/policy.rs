@@ -59,6 +59,27 @@ pub struct Policy {
     /// (花錢 / 每一塊錢). Higher answers loose paraphrases, lower abstains on them.
     pub character_credit: f32,
 
+    // --- The dense retriever.
+    /// Candidates the dense retriever adds to the pool.
+    pub dense_candidates: usize,
+    /// Weight of the dense cosine (scaled 0..=1 over the library) in the final score, for a
+    /// question whose every word the corpus has. Higher ranks paraphrases better and exact
+    /// wording worse.
+    pub dense_weight: f32,
+    /// Weight of the whole passage's cosine in a passage's dense score.
+    pub dense_whole: f32,
+    /// Weight of its best paragraph's cosine: long passages average many topics, so their
+    /// whole vector matches any question about the interview a little.
+    pub dense_paragraph: f32,
+    /// Weight of its best sentence's cosine: finds the one sentence that answers, and the
+    /// near miss with it.
+    pub dense_sentence: f32,
+    /// Weight of the cosine with the interviewer's question, both read as questions.
+    pub dense_question: f32,
+    /// Weight added to it in proportion to the share of the question the corpus has no word
+    /// for (English, colloquial words, typos), where words say least.
+    pub dense_weight_unknown: f32,
+
     // --- The decision.
     /// The chosen passage must cover at least this share of the question. The main dial of
     /// abstention: higher refuses more answerable questions, lower answers more it should not.
@@ -71,6 +92,19 @@ pub struct Policy {
     /// Among those, a passage covering this much more than the best-ranked one answers
     /// instead; smaller differences are ties that the ranking decides.
     pub clearly_more_coverage: f32,
+
+    /// The calibrated gate: one weight per feature of `decide::FEATURE_NAMES`, fitted by
+    /// `interview-bot calibrate`. Empty: the coverage rule above decides alone.
+    pub gate_weights: Vec<f32>,
+    /// How many of the best-ranked candidates the calibrated gate chooses from.
+    pub rerank_candidates: usize,
+    /// The gate's bias (its log-odds with every feature 0).
+    pub gate_bias: f32,
+    /// The confidence a question somebody asked needs to be answered. Lower answers more
+    /// (fewer false abstentions), higher refuses more (fewer wrong answers).
+    pub gate_threshold: f32,
+    /// The confidence an overheard question needs: set for precision.
+    pub gate_unasked_threshold: f32,
 
     // --- Taught phrasings.
     /// A question this close to a taught phrasing (Dice of bigrams, 0..=1) reaches its
@@ -94,6 +128,9 @@ pub struct Policy {
     pub max_quote_chars: usize,
     /// Weight of a bigram match against a word match when choosing sentences to quote.
     pub quote_bigram_weight: f32,
+    /// Weight of a sentence's closeness in meaning to the question (0..=1 within its
+    /// passage) against a word match, when choosing sentences to quote.
+    pub quote_meaning_weight: f32,
 }
 
 impl Default for Policy {
@@ -109,6 +146,13 @@ impl Default for Policy {
             question_boost: 1.25,
             bigram_weight: 0.35,
             common_term_floor: 0.25,
+            dense_candidates: 16,
+            dense_weight: 0.3,
+            dense_weight_unknown: 0.2,
+            dense_whole: 1.0,
+            dense_paragraph: 1.0,
+            dense_sentence: 1.0,
+            dense_question: 1.0,
             coverage_weight: 0.5,
             bigram_coverage_weight: 0.3,
             character_credit: 0.3,
@@ -116,6 +160,17 @@ impl Default for Policy {
             covering_candidates: 3,
             clearly_more_coverage: 0.05,
             unasked_min_coverage: 0.6,
+            // Fitted by `interview-bot calibrate tests/data/own.jsonl tests/data/own2.jsonl
+            // --split fit` (276 questions), except `taught`: no question of the sets has a
+            // taught phrasing, so its weight is set by hand to make a close phrasing decide.
+            gate_weights: vec![
+                3.8023, -0.0128, 1.0398, 3.4927, 44.4883, 2.6032, -0.7167, -0.3699, 0.0, 6.0,
+                -3.3818, -0.2094, -0.5040,
+            ],
+            gate_bias: -2.9597,
+            rerank_candidates: 5,
+            gate_threshold: 0.35,
+            gate_unasked_threshold: 0.84,
             alias_min_similarity: 0.6,
             alias_weight: 1.0,
             min_further_coverage: 0.2,
@@ -123,6 +178,7 @@ impl Default for Policy {
             whole_answer_chars: 90,
             max_quote_chars: 360,
             quote_bigram_weight: 0.1,
+            quote_meaning_weight: 0.5,
         }
     }
 }
@@ -138,6 +194,16 @@ pub struct SetError {
 }
 
 impl Policy {
+    /// How a passage's dense score mixes its vectors' cosines.
+    pub fn dense_mix(&self) -> crate::retrieval::dense::Mix {
+        crate::retrieval::dense::Mix {
+            whole: self.dense_whole,
+            paragraph: self.dense_paragraph,
+            sentence: self.dense_sentence,
+            question: self.dense_question,
+        }
+    }
+
     /// The coverage the chosen passage needs, for a question asked or overheard.
     pub fn min_coverage_for(&self, asking: crate::retrieval::Asking) -> f32 {
         match asking {

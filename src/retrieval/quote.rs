@@ -224,16 +224,19 @@ pub fn choose(answer: &str, needles: &Needles, max_sentences: usize, policy: &Po
         needles,
         max_sentences,
         policy,
+        None,
     )
 }
 
-/// Like [`choose`], with `prepared` made by [`prepare`] from the same `answer`.
+/// Like [`choose`], with `prepared` made by [`prepare`] from the same `answer`, and `meaning`:
+/// each sentence's cosine with the question, when the encoder is there.
 pub fn choose_prepared(
     answer: &str,
     prepared: &Prepared,
     needles: &Needles,
     max_sentences: usize,
     policy: &Policy,
+    meaning: Option<&[f32]>,
 ) -> Quote {
     let Prepared {
         n,
@@ -257,10 +260,26 @@ pub fn choose_prepared(
     if spans.is_empty() {
         return Quote::default();
     }
+    // How close each sentence is in meaning to the question, scaled to 0..=1 within the
+    // passage: a passage found by meaning alone is quoted by its closest sentences.
+    let closeness: Vec<f32> = match meaning.filter(|m| m.len() == spans.len()) {
+        Some(m) => {
+            let (lo, hi) = m
+                .iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                });
+            m.iter()
+                .map(|&x| if hi > lo { (x - lo) / (hi - lo) } else { 0.0 })
+                .collect()
+        }
+        None => vec![0.0; spans.len()],
+    };
     let scores: Vec<f32> = spans
         .iter()
         .zip(normalized_spans)
-        .map(|(s, normalized)| {
+        .zip(&closeness)
+        .map(|((s, normalized), &close)| {
             // Each term counts once per sentence.
             let mut seen: Vec<usize> = Vec::new();
             let word_score: f32 = marks
@@ -287,7 +306,10 @@ pub fn choose_prepared(
             } else {
                 0.0
             };
-            word_score + policy.quote_bigram_weight * bigram_score + figure_score
+            word_score
+                + policy.quote_bigram_weight * bigram_score
+                + figure_score
+                + policy.quote_meaning_weight * close
         })
         .collect();
 

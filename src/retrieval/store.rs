@@ -20,6 +20,7 @@ use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::lexicon::Lexicon;
 use crate::retrieval::bm25::SearchIndex;
+use crate::retrieval::dense::{DocumentVectors, PassageVectors};
 use crate::retrieval::stats::{PassageTerms, Statistics};
 
 /// Bump when analysis or the stored format changes: old stores are then rebuilt.
@@ -143,10 +144,18 @@ pub fn fingerprint(corpus: &Corpus, lexicon: &Lexicon) -> u64 {
     h.0
 }
 
-struct Fnv(u64);
+/// 64-bit FNV-1a over fields, each ended by 0xff: a stable hash for fingerprints (not for
+/// security).
+pub(crate) struct Fnv(pub(crate) u64);
 
 impl Fnv {
-    fn add(&mut self, bytes: &[u8]) {
+    /// A fresh hash.
+    pub(crate) fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    /// Feeds one field.
+    pub(crate) fn add(&mut self, bytes: &[u8]) {
         for &b in bytes.iter().chain(&[0xff]) {
             self.0 ^= u64::from(b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
@@ -281,6 +290,120 @@ fn get_string(r: &mut impl Read) -> std::io::Result<String> {
     let mut b = vec![0u8; n];
     r.read_exact(&mut b)?;
     String::from_utf8(b).map_err(|_| std::io::Error::other("not UTF-8"))
+}
+
+/// The magic of a vectors file.
+const VECTORS_MAGIC: &[u8; 8] = b"IBVEC2\0\0";
+
+/// Writes one document's vectors to `path` (through a temporary file renamed into place, so
+/// a crash never leaves half a file): the magic, the fingerprint, the dimension and the
+/// number of passages, each passage's paragraph and sentence counts and whether it has a
+/// question vector, then every vector as little-endian f32 (whole, paragraphs, sentences,
+/// question; passage after passage).
+pub fn write_vectors(path: &Path, dim: usize, v: &DocumentVectors) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let io = |source| Error::io(&tmp, source);
+    let mut w = BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
+    let mut out = || -> std::io::Result<()> {
+        w.write_all(VECTORS_MAGIC)?;
+        w.write_all(&v.fingerprint.to_le_bytes())?;
+        put_u32(&mut w, dim)?;
+        put_u32(&mut w, v.passages.len())?;
+        for p in &v.passages {
+            put_u32(&mut w, p.paragraphs.len())?;
+            put_u32(&mut w, p.sentences.len())?;
+            put_u32(&mut w, usize::from(!p.question.is_empty()))?;
+        }
+        for p in &v.passages {
+            for x in p
+                .whole
+                .iter()
+                .chain(p.paragraphs.iter().flatten())
+                .chain(p.sentences.iter().flatten())
+                .chain(&p.question)
+            {
+                w.write_all(&x.to_le_bytes())?;
+            }
+        }
+        w.flush()
+    };
+    out().map_err(io)?;
+    drop(w);
+    std::fs::rename(&tmp, path).map_err(|source| Error::io(path, source))
+}
+
+/// Reads a vectors file written by [`write_vectors`]; a damaged file is an error naming it
+/// and the byte offset.
+pub fn read_vectors(path: &Path, dim: usize) -> Result<DocumentVectors> {
+    let bytes = std::fs::read(path).map_err(|source| Error::io(path, source))?;
+    parse_vectors(&bytes, dim).map_err(|(offset, why)| Error::Store {
+        path: path.to_path_buf(),
+        message: format!("at byte {offset}: {why}"),
+    })
+}
+
+/// Parses a vectors file; an error gives the offset and what is wrong.
+fn parse_vectors(b: &[u8], dim: usize) -> std::result::Result<DocumentVectors, (usize, String)> {
+    let mut at = 0usize;
+    let mut take = |n: usize, what: &str| -> std::result::Result<&[u8], (usize, String)> {
+        let s = b
+            .get(at..at + n)
+            .ok_or_else(|| (at, format!("file ends before {what}")))?;
+        at += n;
+        Ok(s)
+    };
+    if take(8, "the magic")? != VECTORS_MAGIC {
+        return Err((0, "not a vectors file".into()));
+    }
+    let fingerprint =
+        u64::from_le_bytes(take(8, "the fingerprint")?.try_into().unwrap_or_default());
+    let u32_of = |s: &[u8]| u32::from_le_bytes(s.try_into().unwrap_or_default()) as usize;
+    let file_dim = u32_of(take(4, "the dimension")?);
+    if file_dim != dim {
+        return Err((16, format!("dimension {file_dim}, the model has {dim}")));
+    }
+    let n = u32_of(take(4, "the passage count")?);
+    let mut counts = Vec::with_capacity(n.min(1 << 20));
+    for _ in 0..n {
+        let paragraphs = u32_of(take(4, "a paragraph count")?);
+        let sentences = u32_of(take(4, "a sentence count")?);
+        let question = u32_of(take(4, "a question count")?);
+        counts.push((paragraphs, sentences, question));
+    }
+    let mut vector = |what: &str| -> std::result::Result<Vec<f32>, (usize, String)> {
+        Ok(take(4 * dim, what)?
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect())
+    };
+    let mut passages = Vec::with_capacity(counts.len());
+    for (paragraphs, sentences, question) in counts {
+        let whole = vector("a passage vector")?;
+        let paragraphs = (0..paragraphs)
+            .map(|_| vector("a paragraph vector"))
+            .collect::<std::result::Result<_, _>>()?;
+        let sentences = (0..sentences)
+            .map(|_| vector("a sentence vector"))
+            .collect::<std::result::Result<_, _>>()?;
+        let question = if question > 0 {
+            vector("a question vector")?
+        } else {
+            Vec::new()
+        };
+        passages.push(PassageVectors {
+            whole,
+            paragraphs,
+            sentences,
+            question,
+        });
+    }
+    if at != b.len() {
+        return Err((at, "bytes after the last vector".into()));
+    }
+    Ok(DocumentVectors {
+        fingerprint,
+        passages,
+    })
 }
 
 #[cfg(test)]

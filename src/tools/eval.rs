@@ -82,6 +82,9 @@ pub struct Outcome {
     pub rank: Option<usize>,
     /// Coverage of the best passage (shown or suggested).
     pub coverage: f32,
+    /// 1-based rank of the first hit in the engine's ranking before the decision (what the
+    /// decision chose from), if in the first five.
+    pub ranked: Option<usize>,
 }
 
 /// Scores of one kind of question (or all).
@@ -101,6 +104,10 @@ pub struct Scores {
     pub abstention: f64,
     /// Share of answerable questions abstained on.
     pub false_abstention: f64,
+    /// hit@1 of the ranking before the decision, over answerable questions.
+    pub ranked1: f64,
+    /// hit@3 of the ranking before the decision.
+    pub ranked3: f64,
 }
 
 /// The questions of `split` (`fit`, `test`; `all` or none keeps every one).
@@ -116,7 +123,13 @@ pub fn select(questions: Vec<Question>, split: Option<&str>) -> Vec<Question> {
 
 /// The answer a user gets: a follow-up is asked after its context question, as in a chat.
 pub fn answer(engine: &Engine, q: &Question) -> Answer {
-    let context = q.context.as_deref().and_then(|before| {
+    let context = context(engine, q);
+    engine.answer(&Request::new(&q.query).after(context.as_ref()))
+}
+
+/// The context of a follow-up: its context question's answer, as a chat would have it.
+pub fn context(engine: &Engine, q: &Question) -> Option<Context> {
+    q.context.as_deref().and_then(|before| {
         match engine.ask_quoting(before, crate::answer::Quoting::Best) {
             Answer::Found { best, .. } => Some(Context {
                 question: before.to_string(),
@@ -124,8 +137,13 @@ pub fn answer(engine: &Engine, q: &Question) -> Answer {
             }),
             Answer::Abstained { .. } => None,
         }
-    });
-    engine.answer(&Request::new(&q.query).after(context.as_ref()))
+    })
+}
+
+/// Whether a passage's text holds one of the question's gold strings.
+pub fn is_gold(engine: &Engine, q: &Question, passage: usize) -> bool {
+    let text = fold(&engine.corpus().passages[passage].text);
+    q.gold.iter().any(|g| text.contains(fold(g).as_str()))
 }
 
 /// Runs every question through the engine.
@@ -157,6 +175,15 @@ pub fn run(engine: &Engine, questions: &[Question]) -> Vec<Outcome> {
                     .collect(),
                 rank,
                 coverage: answer.hits().first().map_or(0.0, |h| h.coverage),
+                ranked: {
+                    let context = context(engine, q);
+                    engine
+                        .ranking(&Request::new(&q.query).after(context.as_ref()))
+                        .iter()
+                        .take(5)
+                        .position(|r| is_gold(engine, q, r.passage))
+                        .map(|i| i + 1)
+                },
             }
         })
         .collect()
@@ -175,6 +202,10 @@ pub fn score<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> Scores {
         }
         s.answerable += 1;
         false_abst += usize::from(!o.answered);
+        if let Some(r) = o.ranked {
+            s.ranked1 += f64::from(u8::from(r == 1));
+            s.ranked3 += f64::from(u8::from(r <= 3));
+        }
         if let Some(r) = o.rank {
             s.hit1 += f64::from(u8::from(r == 1));
             s.hit3 += f64::from(u8::from(r <= 3));
@@ -187,6 +218,8 @@ pub fn score<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) -> Scores {
     s.hit1 = per(s.hit1, s.answerable);
     s.hit3 = per(s.hit3, s.answerable);
     s.mrr5 = per(s.mrr5, s.answerable);
+    s.ranked1 = per(s.ranked1, s.answerable);
+    s.ranked3 = per(s.ranked3, s.answerable);
     s.false_abstention = per(false_abst as f64, s.answerable);
     s.abstention = per(abstained_none as f64, none);
     s
@@ -231,14 +264,14 @@ fn table(title: &str, rows: &BTreeMap<String, Scores>) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<12} {:>4} {:>6} {:>6} {:>6} {:>8} {:>9}",
-        title, "n", "hit@1", "hit@3", "MRR@5", "abstain", "false-abs"
+        "{:<12} {:>4} {:>6} {:>6} {:>6} {:>8} {:>9} {:>7} {:>7}",
+        title, "n", "hit@1", "hit@3", "MRR@5", "abstain", "false-abs", "rank@1", "rank@3"
     );
     for (kind, sc) in rows {
         let na = |x: f64, ok: bool| if ok { format!("{x:.2}") } else { "-".into() };
         let _ = writeln!(
             s,
-            "{:<12} {:>4} {:>6} {:>6} {:>6} {:>8} {:>9}",
+            "{:<12} {:>4} {:>6} {:>6} {:>6} {:>8} {:>9} {:>7} {:>7}",
             kind,
             sc.n,
             na(sc.hit1, sc.answerable > 0),
@@ -246,6 +279,8 @@ fn table(title: &str, rows: &BTreeMap<String, Scores>) -> String {
             na(sc.mrr5, sc.answerable > 0),
             na(sc.abstention, sc.n > sc.answerable),
             na(sc.false_abstention, sc.answerable > 0),
+            na(sc.ranked1, sc.answerable > 0),
+            na(sc.ranked3, sc.answerable > 0),
         );
     }
     s

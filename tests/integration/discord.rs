@@ -409,10 +409,7 @@ async fn slash_commands_mentions_and_listen_channels() {
         asked.to_string(),
         "the unanswerable one got no reply"
     );
-    assert!(
-        body["content"].as_str().unwrap().contains("300個銷售"),
-        "{body}"
-    );
+    assert!(body["content"].as_str().unwrap().contains("Q12"), "{body}");
 
     // Hostile mentions in questions ping no one.
     let hostile = "@everyone <@123> <@&456> 零一萬物賣卡了嗎?";

@@ -22,7 +22,12 @@ struct Floors {
 /// Runs the questions of `path` through the engine and checks them against `floors`; a
 /// failure prints the whole report with the misses.
 fn assert_floors(path: &std::path::Path, floors: Floors) {
-    let questions = eval::read_questions(path).unwrap();
+    assert_split_floors(path, None, floors);
+}
+
+/// Like [`assert_floors`], over one split of a split set.
+fn assert_split_floors(path: &std::path::Path, split: Option<&str>, floors: Floors) {
+    let questions = eval::select(eval::read_questions(path).unwrap(), split);
     let outcomes = eval::run(engine(), &questions);
     let scores = eval::by_kind(&outcomes);
     let report = eval::report(&outcomes);
@@ -59,14 +64,38 @@ fn dev_set_meets_the_quality_bar() {
     } else {
         root().join("tests/data/dev.jsonl")
     };
+    // With the calibrated decision (fitted on tests/data/own*.jsonl's fit split, never on
+    // this set) hit@1 is 0.84 here, below the 0.91 of the rules tuned to this set.
     let floors = Floors {
-        hit1: 0.90,
-        hit3: 0.97,
-        max_false_abstention: 0.05,
-        abstention: 0.95,
+        hit1: 0.82,
+        hit3: 0.92,
+        max_false_abstention: 0.08,
+        abstention: 0.85,
         english_hit3: Some(0.85),
     };
     assert_floors(&path, floors);
+}
+
+/// The test halves of our own question sets, written from the source in every style people
+/// use and never tuned on: floors against regressions, a little below today's figures.
+#[test]
+fn own_test_splits_do_not_regress() {
+    let own = Floors {
+        hit1: 0.59,
+        hit3: 0.64,
+        max_false_abstention: 0.30,
+        abstention: 0.60,
+        english_hit3: Some(0.55),
+    };
+    assert_split_floors(&root().join("tests/data/own.jsonl"), Some("test"), own);
+    let own2 = Floors {
+        hit1: 0.71,
+        hit3: 0.77,
+        max_false_abstention: 0.19,
+        abstention: 0.70,
+        english_hit3: Some(0.5),
+    };
+    assert_split_floors(&root().join("tests/data/own2.jsonl"), Some("test"), own2);
 }
 
 /// Harder than the dev set (colloquial paraphrases, numbers the interview never gives): the
@@ -74,11 +103,11 @@ fn dev_set_meets_the_quality_bar() {
 #[test]
 fn held_out_set_does_not_regress() {
     let floors = Floors {
-        hit1: 0.65,
-        hit3: 0.77,
-        max_false_abstention: 0.13,
-        abstention: 0.62,
-        english_hit3: Some(0.75),
+        hit1: 0.76,
+        hit3: 0.87,
+        max_false_abstention: 0.10,
+        abstention: 0.35,
+        english_hit3: Some(0.8),
     };
     assert_floors(&root().join("tests/data/extra.jsonl"), floors);
 }
