@@ -216,9 +216,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         command => {
-            let engine = interview_bot::load::engine(&config)?;
+            // Front ends that serve people answer by words while missing passage vectors
+            // are computed; one-shot commands wait for them.
+            let embedding = if serves_people(&command) {
+                interview_bot::load::Embedding::Background
+            } else {
+                interview_bot::load::Embedding::Wait
+            };
+            let engine = interview_bot::load::engine_with(&config, embedding)?;
             serve(command, engine, &config)
         }
+    }
+}
+
+/// Whether a command serves people for a while (the console, Discord).
+fn serves_people(command: &Command) -> bool {
+    match command {
+        #[cfg(feature = "console")]
+        Command::Chat => true,
+        #[cfg(feature = "discord")]
+        Command::Serve => true,
+        _ => false,
     }
 }
 

@@ -22,6 +22,20 @@ fn temp_corpus(name: &str) -> PathBuf {
     dir
 }
 
+/// A vectors directory beside a temporary corpus, with the committed interview's vectors in
+/// it: the bot computes those of a new interview there, not in the repository.
+fn temp_vectors(corpus: &std::path::Path) -> String {
+    let dir = corpus.with_extension("vectors");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let committed = root().join("vectors");
+    for e in std::fs::read_dir(committed).unwrap() {
+        let path = e.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    dir.to_str().unwrap().to_string()
+}
+
 const EXTRA: &str = "---\ntitle: 測試訪談\npublication: 《測試報》\ndate: 2025-02-01\ninterviewer: 記者\ninterviewee: 受訪者\nlanguage: zh-Hant\nid: extra\n---\n\n記者:量子計算機什麼時候普及?\n\n受訪者:量子計算機還要十年才會普及到企業。\n";
 
 async fn reload_reply(fake: &FakeDiscord, user: u64, permissions: &str) -> String {
@@ -45,7 +59,15 @@ async fn reload_swaps_the_corpus_and_survives_a_broken_one() {
     let dir = temp_corpus("cmd");
     let fake = FakeDiscord::start(Options::default()).await;
     let corpus = dir.to_str().unwrap().to_string();
-    let bot = spawn(&fake, &[("INTERVIEW_BOT_CORPUS_DIR", &corpus)]).await;
+    let vectors = temp_vectors(&dir);
+    let bot = spawn(
+        &fake,
+        &[
+            ("INTERVIEW_BOT_CORPUS_DIR", &corpus),
+            ("INTERVIEW_BOT_VECTORS_DIR", &vectors),
+        ],
+    )
+    .await;
     registered(&fake, &bot).await;
 
     // A member without Manage Server is refused.
@@ -104,7 +126,15 @@ async fn sighup_reloads() {
     let dir = temp_corpus("hup");
     let fake = FakeDiscord::start(Options::default()).await;
     let corpus = dir.to_str().unwrap().to_string();
-    let bot = spawn(&fake, &[("INTERVIEW_BOT_CORPUS_DIR", &corpus)]).await;
+    let vectors = temp_vectors(&dir);
+    let bot = spawn(
+        &fake,
+        &[
+            ("INTERVIEW_BOT_CORPUS_DIR", &corpus),
+            ("INTERVIEW_BOT_VECTORS_DIR", &vectors),
+        ],
+    )
+    .await;
     registered(&fake, &bot).await;
     std::fs::write(dir.join("extra.md"), EXTRA).unwrap();
     let pid = bot.child.id().unwrap();
