@@ -15,6 +15,7 @@ Every term keeps the byte range of the original text it came from.
 
 pub mod bigram;
 pub mod han;
+pub mod homophone;
 pub mod normalize;
 pub mod segment;
 pub mod tokenizer;

@@ -34,6 +34,20 @@ pub struct Expander {
     glossary: Glossary,
 }
 
+/// What expansion asks of the corpus.
+#[derive(Clone, Copy)]
+pub struct Lookups<'a> {
+    /// Whether a word term occurs in the corpus.
+    pub known: &'a dyn Fn(&str) -> bool,
+    /// Whether Chinese text may occur in it as a substring.
+    pub occurs: &'a dyn Fn(&str) -> bool,
+    /// How common a word is in general Chinese ([`ChineseAnalyzer::word_frequency`], which
+    /// the caller may have at hand for the corpus's words).
+    pub frequency: &'a dyn Fn(&str) -> usize,
+    /// The corpus words that sound like a word.
+    pub homophones: &'a dyn Fn(&str) -> Vec<String>,
+}
+
 impl Expander {
     /// Builds the synonym table in index form (English members stemmed like the analyzer does).
     pub fn new(analyzer: &ChineseAnalyzer, lexicon: &Lexicon, glossary: Glossary) -> Expander {
@@ -53,19 +67,20 @@ impl Expander {
         }
     }
 
-    /// The plan for `question`. `known` tells whether a word term occurs in the corpus,
-    /// `occurs` whether Chinese text may occur in it as a substring, `frequency` how common a
-    /// word is in general Chinese ([`ChineseAnalyzer::word_frequency`], which the caller
-    /// may have at hand for the corpus's words).
+    /// The plan for `question`, asking `corpus` what it holds.
     pub fn plan(
         &self,
         analyzer: &ChineseAnalyzer,
-        known: &dyn Fn(&str) -> bool,
-        occurs: &dyn Fn(&str) -> bool,
-        frequency: &dyn Fn(&str) -> usize,
+        corpus: &Lookups<'_>,
         policy: &Policy,
         question: &str,
     ) -> QueryPlan {
+        let Lookups {
+            known,
+            occurs,
+            frequency,
+            homophones,
+        } = *corpus;
         let cut = match question.char_indices().nth(MAX_QUESTION_CHARS) {
             Some((end, _)) => &question[..end],
             None => question,
@@ -239,6 +254,58 @@ impl Expander {
                 informativeness,
             });
         }
+        // Words typed by their sound (阿理云 for 阿里云): runs of two to four Han characters the
+        // corpus never has, that sound like a corpus word, become a concept of that word.
+        if policy.homophone_weight > 0.0 {
+            let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+            let mut start = 0;
+            while start < chars.len() {
+                let mut matched = 0;
+                for len in (2..=4).rev() {
+                    let Some(window) = chars.get(start..start + len) else {
+                        continue;
+                    };
+                    if !window.iter().all(|&c| is_han(c)) {
+                        continue;
+                    }
+                    let text: String = window.iter().collect();
+                    if occurs(&text) {
+                        continue;
+                    }
+                    let words = homophones(&text);
+                    if words.is_empty() {
+                        continue;
+                    }
+                    let informative = words
+                        .iter()
+                        .map(|w| informativeness(frequency(w) as f32))
+                        .fold(0.0f32, f32::max);
+                    let alternatives = words
+                        .into_iter()
+                        .map(|w| (w, policy.homophone_weight))
+                        .collect();
+                    plan.concepts.push(Concept {
+                        surface: text,
+                        alternatives,
+                        informativeness: informative,
+                    });
+                    spans.push(start..start + len);
+                    matched = len;
+                    break;
+                }
+                start += matched.max(1);
+            }
+            // The misspelling's pieces (零一|万|务 of 零一万务) are no concepts of their own.
+            let inside = |c: &Concept| {
+                terms.iter().any(|t| {
+                    t.text == c.surface
+                        && spans
+                            .iter()
+                            .any(|s| s.start <= t.chars.start && t.chars.end <= s.end)
+                })
+            };
+            plan.concepts.retain(|c| !inside(c));
+        }
         plan.concepts.truncate(MAX_CONCEPTS);
         // A bigram joining a stop word to a word (的標 in 的|標準, 是什 in 是|什麼) is no word
         // the question has or the corpus might split differently: only bigrams whose
@@ -346,9 +413,12 @@ mod tests {
         let frequency = |w: &str| a.word_frequency(w);
         let plan = e.plan(
             &a,
-            &known,
-            &occurs,
-            &frequency,
+            &Lookups {
+                known: &known,
+                occurs: &occurs,
+                frequency: &frequency,
+                homophones: &|_: &str| Vec::new(),
+            },
             &Policy::default(),
             "energy",
         );
@@ -357,9 +427,12 @@ mod tests {
         assert!(plan.bigrams.is_empty(), "{:?}", plan.bigrams);
         let plan = e.plan(
             &a,
-            &|_: &str| true,
-            &|_: &str| true,
-            &frequency,
+            &Lookups {
+                known: &|_: &str| true,
+                occurs: &|_: &str| true,
+                frequency: &frequency,
+                homophones: &|_: &str| Vec::new(),
+            },
             &Policy::default(),
             "energy",
         );
@@ -390,7 +463,17 @@ mod tests {
             ("做To B", &["做"]),
         ];
         for (question, want) in cases {
-            let plan = e.plan(&a, &all, &all, &frequency, &Policy::default(), question);
+            let plan = e.plan(
+                &a,
+                &Lookups {
+                    known: &all,
+                    occurs: &all,
+                    frequency: &frequency,
+                    homophones: &|_: &str| Vec::new(),
+                },
+                &Policy::default(),
+                question,
+            );
             assert_eq!(plan.bigrams, *want, "{question}");
         }
     }

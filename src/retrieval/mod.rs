@@ -108,6 +108,8 @@ pub struct Engine {
     policy: Policy,
     /// The dense retriever, when the encoder is loaded.
     dense: Option<dense::Dense>,
+    /// Corpus words by their sound, for words typed by sound.
+    homophones: crate::analysis::homophone::Homophones,
 }
 
 impl std::fmt::Debug for Engine {
@@ -158,6 +160,8 @@ impl Engine {
             bigram_df,
             char_df,
         } = stats;
+        let homophones =
+            crate::analysis::homophone::Homophones::new(vocabulary.keys().map(String::as_str));
         let word_frequency = (0..vocabulary.len())
             .map(|_| AtomicU32::new(NOT_YET))
             .collect();
@@ -185,6 +189,7 @@ impl Engine {
             settings,
             policy,
             dense: None,
+            homophones,
         })
     }
 
@@ -231,14 +236,15 @@ impl Engine {
         let known = |t: &str| self.df(t) > 0;
         let occurs = |t: &str| self.may_occur(t);
         let frequency = |t: &str| self.word_frequency(t);
-        self.expander.plan(
-            &self.analyzer,
-            &known,
-            &occurs,
-            &frequency,
-            &self.policy,
-            question,
-        )
+        let homophones = |t: &str| self.homophones.of(t).to_vec();
+        let lookups = expand::Lookups {
+            known: &known,
+            occurs: &occurs,
+            frequency: &frequency,
+            homophones: &homophones,
+        };
+        self.expander
+            .plan(&self.analyzer, &lookups, &self.policy, question)
     }
 
     /// How common a word is in general Chinese ([`ChineseAnalyzer::word_frequency`]), kept

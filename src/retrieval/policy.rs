@@ -28,6 +28,10 @@ pub struct Policy {
     /// corpus: we cannot tell a topic the interview lacks from a word we failed to translate.
     /// Higher abstains more on English questions.
     pub untranslated_informativeness: f32,
+    /// Weight of a corpus word that sounds like a word of the question the corpus never
+    /// uses (阿理云 → 阿里云, typed by pinyin). 0 turns homophones off; higher trusts the
+    /// sound over the spelling.
+    pub homophone_weight: f32,
     /// Informativeness of a bare number (2024, 10): a figure or a date, rarely the topic.
     pub number_informativeness: f32,
     /// Power applied to the informativeness of a Chinese word the corpus never uses: a rare
@@ -141,6 +145,7 @@ impl Default for Policy {
             translation_weight: 0.9,
             untranslated_informativeness: 0.25,
             number_informativeness: 0.5,
+            homophone_weight: 0.6,
             absent_word_power: 3,
             candidates: 16,
             question_boost: 1.25,
