@@ -106,7 +106,10 @@ pub fn parse_document(path: &Path, text: &str) -> Result<(Document, Vec<Passage>
     if !is_date(&meta.date) {
         return Err(err(
             front_matter_line(&lines, "date"),
-            "date must be written YYYY-MM-DD",
+            &format!(
+                "date `{}` is no calendar date written YYYY-MM-DD",
+                meta.date
+            ),
         ));
     }
     let id = match take("id") {
@@ -305,14 +308,30 @@ fn unquote(v: &str) -> String {
     v.to_string()
 }
 
+/// Whether `s` is a date of the Gregorian calendar written `YYYY-MM-DD`: citations show it
+/// as written, so `2025-13-07` or `2025-02-30` must be caught here, not by a reader.
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10
+    let shaped = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
         && b.iter()
             .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return false;
+    }
+    let number = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 fn front_matter_line(lines: &[&str], key: &str) -> usize {
@@ -370,6 +389,31 @@ mod tests {
                 "unknown front matter key `colour`",
             ),
             ("---\ntitle: T\ntitle: U\n---\n", 3, "appears twice"),
+            (
+                &HEAD.replace("2025-01-07", "2025-13-07"),
+                4,
+                "`2025-13-07` is no calendar date",
+            ),
+            (
+                &HEAD.replace("2025-01-07", "2025-02-30"),
+                4,
+                "`2025-02-30` is no calendar date",
+            ),
+            (
+                &HEAD.replace("2025-01-07", "2023-02-29"),
+                4,
+                "no calendar date",
+            ),
+            (
+                &HEAD.replace("2025-01-07", "2025-1-7"),
+                4,
+                "no calendar date",
+            ),
+            (
+                &HEAD.replace("2025-01-07", "2025-04-00"),
+                4,
+                "no calendar date",
+            ),
         ];
         for (text, line, msg) in cases {
             let e = parse_document(Path::new("x.md"), text)
@@ -388,6 +432,27 @@ mod tests {
             let e = parse(body).unwrap_err().to_string();
             assert!(e.starts_with(&format!("x.md:{line}: ")), "{body:?}: {e}");
             assert!(e.contains(msg), "{body:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn dates_are_calendar_dates() {
+        for good in ["2025-01-07", "2024-02-29", "2000-02-29", "1999-12-31"] {
+            assert!(is_date(good), "{good}");
+        }
+        for bad in [
+            "2025-13-07",
+            "2025-02-30",
+            "2023-02-29",
+            "1900-02-29",
+            "2025-04-31",
+            "2025-00-10",
+            "2025-01-00",
+            "2025-1-07",
+            "2025/01/07",
+            "２０２５-01-07",
+        ] {
+            assert!(!is_date(bad), "{bad}");
         }
     }
 

@@ -218,3 +218,27 @@ fn bare_command_without_token_starts_the_console_with_a_hint() {
     assert_eq!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("no DISCORD_TOKEN"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_date_that_is_no_calendar_date_is_refused_with_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("ib-date-{}", std::process::id()));
+    for date in ["2025-13-07", "2025-02-30"] {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("bad.md"),
+            format!("---\ntitle: T\npublication: P\ndate: {date}\ninterviewer: 問\ninterviewee: 答\nlanguage: zh-Hant\n---\n\n問:一個問題?\n\n答:一個回答。\n"),
+        )
+        .unwrap();
+        let o = bot()
+            .args(["--corpus", dir.to_str().unwrap(), "check"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{date}: {}", stdout(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("bad.md:4: date `{date}` is no calendar date")),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
