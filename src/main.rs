@@ -37,7 +37,8 @@ enum Command {
     /// Interactive console: ask questions, /quote ID, /topics, /help, /quit.
     #[cfg(feature = "console")]
     Chat,
-    /// Answer one question (or each line of stdin). Exit 0 answered, 1 abstained, 2 error.
+    /// Answer one question (exit 0 answered, 1 abstained, 2 error), or each line of stdin
+    /// (exit 0 unless reading or writing fails).
     Ask {
         /// The question (or a passage id such as Q16, to show that passage); without it,
         /// questions are read from stdin, one per line.

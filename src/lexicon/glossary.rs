@@ -184,7 +184,7 @@ impl Glossary {
              # words of the corpus and of config/synonyms.txt; licensed, like its source, CC BY-SA 4.0:\n\
              # https://creativecommons.org/licenses/by-sa/4.0/\n\
              # Generated, do not edit. Regenerate with:\n\
-             #   interview-bot glossary --cedict PATH > config/glossary-en-zh.tsv\n\
+             #   interview-bot glossary --cedict PATH\n\
              # Format: stemmed English key<TAB>Simplified Chinese terms, best first, space-separated.\n",
         );
         for (key, terms) in self.iter() {
@@ -518,6 +518,20 @@ mod tests {
         let mut sorted = lines.clone();
         sorted.sort();
         assert_eq!(lines, sorted);
+    }
+
+    /// The committed file is what writing it again gives, header included, so that a
+    /// regenerated glossary differs from it only where the dictionary or the corpus did.
+    #[test]
+    fn the_committed_file_is_as_written() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/glossary-en-zh.tsv");
+        let committed = std::fs::read_to_string(&path).unwrap();
+        let g = Glossary::from_tsv(&committed, "glossary-en-zh.tsv").unwrap();
+        assert!(
+            g.to_tsv() == committed,
+            "config/glossary-en-zh.tsv differs from its own rewrite"
+        );
     }
 
     #[test]

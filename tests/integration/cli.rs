@@ -219,6 +219,48 @@ fn bare_command_without_token_starts_the_console_with_a_hint() {
     assert!(stderr(&o).contains("no DISCORD_TOKEN"), "{}", stderr(&o));
 }
 
+/// Runs the bot with its standard output already closed, as `interview-bot … | true` does:
+/// the reader is gone before the bot writes its first byte.
+fn run_with_stdout_closed(args: &[&str]) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = bot()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn interview-bot");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("wait for interview-bot")
+}
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    // `interview-bot topics | true`, `interview-bot ask 卡 | head -c 10`: no panic, no 101.
+    for args in [&["topics"][..], &["ask", "卡"], &["quote", "Q5"]] {
+        let o = run_with_stdout_closed(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+}
+
+#[test]
+fn a_single_ask_exits_1_on_an_abstention_and_a_batch_exits_0() {
+    // As the README says: one question's exit code says whether it was answered, in text
+    // and in JSON; a stdin batch exits 0 whatever its answers.
+    for args in [
+        &["ask", "今天天氣怎麼樣?"][..],
+        &["ask", "--json", "今天天氣怎麼樣?"],
+    ] {
+        let o = run(args, b"");
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stdout(&o));
+    }
+    let o = run(&["ask", "--json"], "今天天氣怎麼樣?\n".as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["answered"], false);
+}
+
 #[test]
 fn a_date_that_is_no_calendar_date_is_refused_with_file_and_line() {
     let dir = std::env::temp_dir().join(format!("ib-date-{}", std::process::id()));
@@ -241,4 +283,136 @@ fn a_date_that_is_no_calendar_date_is_refused_with_file_and_line() {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+#[test]
+fn an_empty_corpus_directory_says_it_holds_no_interview() {
+    let dir = std::env::temp_dir().join(format!("ib-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = bot()
+        .args(["--corpus", dir.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("no interview files"), "{err}");
+    assert!(err.contains(dir.to_str().unwrap()), "{err}");
+    assert!(!err.contains(":0:"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_bad_environment_value_names_the_variable_and_the_value() {
+    let o = bot()
+        .env("INTERVIEW_BOT_COOLDOWN_SECS", "abc")
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("$INTERVIEW_BOT_COOLDOWN_SECS=\"abc\": expected a whole number"),
+        "{err}"
+    );
+    assert!(!err.contains(":0:"), "{err}");
+}
+
+#[test]
+fn top_0_is_refused() {
+    let o = run(&["ask", "--json", "--top", "0", "零一綠洲是什麼?"], b"");
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert_eq!(stdout(&o), "");
+    assert!(stderr(&o).contains("--top"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_passage_id_asked_as_a_question_shows_that_passage() {
+    let o = run(&["ask", "Q16"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let quoted = run(&["quote", "Q16"], b"");
+    assert_eq!(out, stdout(&quoted));
+    assert!(out.trim_end().ends_with("· Q16"), "{out}");
+}
+
+#[test]
+fn glossary_writes_the_configured_file_or_prints_it() {
+    let dir = std::env::temp_dir().join(format!("ib-glossary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = crate::support::root();
+    let config = dir.join("bot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "corpus_dir = {:?}\nlexicon_dir = {:?}\nglossary = \"glossary.tsv\"\n",
+            root.join("corpus"),
+            root.join("config")
+        ),
+    )
+    .unwrap();
+    let cedict = dir.join("cedict.txt");
+    std::fs::write(
+        &cedict,
+        "# a tiny CC-CEDICT\n遊戲 游戏 [you2 xi4] /game/CL:場|场[chang3]/\n",
+    )
+    .unwrap();
+    let glossary = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_interview-bot"))
+            .args(["--config", config.to_str().unwrap(), "glossary", "--cedict"])
+            .arg(&cedict)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = glossary(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "the file is written, not printed");
+    let written = std::fs::read_to_string(dir.join("glossary.tsv")).unwrap();
+    assert!(written.contains("\ngame\t游戏\n"), "{written}");
+    assert!(stderr(&o).contains("glossary.tsv"), "{}", stderr(&o));
+    let o = glossary(&["--stdout"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), written);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ask_on_a_terminal_without_a_question_says_how_to_ask() {
+    // A terminal needs a pseudo-terminal: `script` (util-linux) gives the bot one.
+    let script_works = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !script_works {
+        eprintln!("skipped: no `script` to give the bot a terminal");
+        return;
+    }
+    let command = format!(
+        "'{}' --config '{}' ask",
+        env!("CARGO_BIN_EXE_interview-bot"),
+        crate::support::config_path().display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("`ask` on a terminal hung after its input ended");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let o = child.wait_with_output().unwrap();
+    let shown = stdout(&o);
+    assert!(
+        shown.contains("reading questions from standard input"),
+        "{shown}"
+    );
+    assert!(shown.contains("interview-bot ask \"QUESTION\""), "{shown}");
 }
