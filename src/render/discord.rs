@@ -11,7 +11,7 @@ defence (the bot also sends every message with mentions disabled).
 use std::fmt::Write;
 
 use super::{citation, label, shorten, text};
-use crate::answer::{Abstention, Answer, Hit, Quote};
+use crate::answer::{Answer, Hit, Quote};
 use crate::corpus::Corpus;
 
 /// Discord's limit on a message's content.
@@ -159,12 +159,7 @@ pub fn embed(answer: &Answer, corpus: &Corpus) -> Embed {
             ..
         } => {
             let mut e = Embed {
-                title: match reason {
-                    Abstention::EmptyQuestion => text::EMPTY,
-                    Abstention::NotCovered => text::NOT_COVERED,
-                    Abstention::NoFigure => text::NO_FIGURE,
-                }
-                .to_string(),
+                title: text::abstention(*reason).to_string(),
                 ..Embed::default()
             };
             if !suggestions.is_empty() {

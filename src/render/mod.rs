@@ -14,6 +14,17 @@ use crate::corpus::{Corpus, Passage, PassageKind};
 
 /// Fixed wording shared by every front end.
 pub mod text {
+    use crate::answer::Abstention;
+
+    /// What the bot says when it does not answer, for each reason.
+    pub fn abstention(reason: Abstention) -> &'static str {
+        match reason {
+            Abstention::EmptyQuestion => EMPTY,
+            Abstention::NotCovered => NOT_COVERED,
+            Abstention::NoFigure => NO_FIGURE,
+        }
+    }
+
     /// Said when the interview does not answer the question.
     pub const NOT_COVERED: &str = "這次訪談沒有談到這一點。The interview doesn't cover that.";
     /// Said when a question asks for a figure that the passages covering it do not give.

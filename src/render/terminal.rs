@@ -5,7 +5,7 @@ The console rendering: plain text, with matched terms in bold yellow on a colour
 use std::fmt::Write;
 
 use super::{citation, label, text};
-use crate::answer::{Abstention, Answer, Hit, Quote};
+use crate::answer::{Answer, Hit, Quote};
 use crate::corpus::Corpus;
 
 const BOLD: &str = "\x1b[1;33m";
@@ -34,15 +34,7 @@ pub fn render(answer: &Answer, corpus: &Corpus, colour: bool) -> String {
             suggestions,
             ..
         } => {
-            let _ = writeln!(
-                out,
-                "{}",
-                match reason {
-                    Abstention::EmptyQuestion => text::EMPTY,
-                    Abstention::NotCovered => text::NOT_COVERED,
-                    Abstention::NoFigure => text::NO_FIGURE,
-                }
-            );
+            let _ = writeln!(out, "{}", text::abstention(*reason));
             if !suggestions.is_empty() {
                 let _ = writeln!(out, "\n{}:", text::DID_YOU_MEAN);
                 list(&mut out, suggestions, corpus, colour);
