@@ -7,46 +7,51 @@ a passage (the published evidence: words plus bigrams retrieve best for Chinese)
 at anything that is not Han, so a bigram never spans punctuation.
 */
 
-use super::han::is_han;
+use super::han::{is_han, pairs};
 use super::{Normalized, Term};
 
 /// Bigram terms of normalized text, in order of position.
 pub fn bigrams(n: &Normalized) -> Vec<Term> {
-    let chars: Vec<char> = n.text.chars().collect();
+    let text = n.text.as_str();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if is_han(c) {
-            let start = i;
-            while i < chars.len() && is_han(chars[i]) {
-                i += 1;
-            }
-            if i - start == 1 {
-                out.push(term(n, &chars, start..i));
+    // Each character with its index among the characters and its byte offset.
+    let mut chars = text.char_indices().enumerate().peekable();
+    while let Some((start, (from, c))) = chars.next() {
+        let han = is_han(c);
+        if !han && !c.is_alphanumeric() {
+            continue;
+        }
+        // The run `c` starts: Han characters, or letters and digits that are not Han.
+        let (mut end, mut to) = (start + 1, from + c.len_utf8());
+        while let Some(&(i, (at, d))) = chars.peek() {
+            let same = if han {
+                is_han(d)
             } else {
-                for s in start..i - 1 {
-                    out.push(term(n, &chars, s..s + 2));
-                }
+                d.is_alphanumeric() && !is_han(d)
+            };
+            if !same {
+                break;
             }
-        } else if c.is_alphanumeric() {
-            let start = i;
-            while i < chars.len() && chars[i].is_alphanumeric() && !is_han(chars[i]) {
-                i += 1;
+            (end, to) = (i + 1, at + d.len_utf8());
+            chars.next();
+        }
+        let run = &text[from..to];
+        if han && end - start > 1 {
+            for (k, pair) in pairs(run).enumerate() {
+                out.push(term(n, pair, start + k..start + k + 2));
             }
-            out.push(term(n, &chars, start..i));
         } else {
-            i += 1;
+            out.push(term(n, run, start..end));
         }
     }
     out
 }
 
-fn term(n: &Normalized, chars: &[char], range: std::ops::Range<usize>) -> Term {
+fn term(n: &Normalized, text: &str, chars: std::ops::Range<usize>) -> Term {
     Term {
-        text: chars[range.clone()].iter().collect(),
-        original: n.original_range(range.clone()),
-        chars: range,
+        text: text.to_string(),
+        original: n.original_range(chars.clone()),
+        chars,
     }
 }
 

@@ -1,5 +1,6 @@
 /*!
-The one answer to "is this a Chinese character?", and the walk over a Han string's bigrams.
+The one answer to "is this a Chinese character?", and the one walk over neighbouring
+characters that every bigram comes from.
 
 Segmentation, bigrams, coverage, quoting and the glossary builder all ask; they must agree, or
 a character indexed as Chinese would be matched as Latin on the other side.
@@ -20,19 +21,23 @@ pub fn is_unified_basic(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
-/// The bigrams of `text` (each pair of neighbouring characters, as a slice of it), or `None`
-/// when it is not Han throughout or has fewer than two characters.
+/// Each pair of neighbouring characters of `text`, as a slice of it: the one walk every
+/// bigram comes from (the bigram field, the bigrams of a question's alternatives, the stop
+/// words' bigrams).
+pub fn pairs(text: &str) -> impl Iterator<Item = &str> + '_ {
+    let ends = text.char_indices().map(|(at, c)| at + c.len_utf8()).skip(1);
+    text.char_indices()
+        .zip(ends)
+        .map(move |((at, _), end)| &text[at..end])
+}
+
+/// The bigrams of `text` ([`pairs`]), or `None` when it is not Han throughout or has fewer
+/// than two characters.
 pub fn bigrams(text: &str) -> Option<Vec<&str>> {
-    let mut out = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        if !is_han(c) {
-            return None;
-        }
-        if let Some(&(next, n)) = chars.peek() {
-            out.push(&text[at..next + n.len_utf8()]);
-        }
+    if !text.chars().all(is_han) {
+        return None;
     }
+    let out: Vec<&str> = pairs(text).collect();
     (!out.is_empty()).then_some(out)
 }
 
@@ -75,5 +80,8 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(bigrams(text).as_deref(), *want, "{text}");
         }
+        assert_eq!(pairs("said").collect::<Vec<_>>(), ["sa", "ai", "id"]);
+        assert_eq!(pairs("卡").count(), 0);
+        assert_eq!(pairs("").count(), 0);
     }
 }
