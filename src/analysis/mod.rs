@@ -18,9 +18,11 @@ pub mod han;
 pub mod homophone;
 pub mod normalize;
 pub mod segment;
+pub mod stem;
 pub mod tokenizer;
 
 use rustc_hash::FxHashSet;
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -54,7 +56,6 @@ struct Inner {
     stopwords: FxHashSet<String>,
     /// Bigrams that only ever come from stop words (什么 → 什么; 为什么 → 为什, 什么).
     stop_bigrams: FxHashSet<String>,
-    stemmer: rust_stemmers::Stemmer,
 }
 
 impl std::fmt::Debug for ChineseAnalyzer {
@@ -115,7 +116,6 @@ impl ChineseAnalyzer {
                 phrases,
                 stopwords: lexicon.stopwords.iter().cloned().collect(),
                 stop_bigrams,
-                stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
             }),
         }
     }
@@ -134,8 +134,8 @@ impl ChineseAnalyzer {
                 if self.inner.stopwords.contains(&t.text) {
                     return None;
                 }
-                if t.text.bytes().all(|b| b.is_ascii_lowercase()) && t.text.len() > 3 {
-                    t.text = self.inner.stemmer.stem(&t.text).into_owned();
+                if let Cow::Owned(stemmed) = stem::index_form(&t.text) {
+                    t.text = stemmed;
                 }
                 Some(t)
             })
@@ -168,15 +168,6 @@ impl ChineseAnalyzer {
     /// Whether a folded word is a stop word.
     pub fn is_stopword(&self, folded: &str) -> bool {
         self.inner.stopwords.contains(folded)
-    }
-
-    /// Stems a folded English word the way [`Self::words`] does.
-    pub fn stem(&self, word: &str) -> String {
-        if word.bytes().all(|b| b.is_ascii_lowercase()) && word.len() > 3 {
-            self.inner.stemmer.stem(word).into_owned()
-        } else {
-            word.to_string()
-        }
     }
 }
 

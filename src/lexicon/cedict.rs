@@ -9,8 +9,9 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 
-use super::glossary::{stem, Glossary, GlossaryError, MAX_KEY_WORDS, MAX_TERMS_PER_KEY, STOP};
+use super::glossary::{Glossary, GlossaryError, MAX_KEY_WORDS, MAX_TERMS_PER_KEY, STOP};
 use crate::analysis::han::is_han;
+use crate::analysis::stem::glossary_key;
 
 /// One CC-CEDICT entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,7 +172,7 @@ fn sense_keys(sense: &str) -> Vec<(usize, String)> {
         // `willing` stems to `will`: function words are checked after stemming too.
         if words
             .iter()
-            .all(|w| STOP.contains(w) || STOP.contains(&stem(w).as_str()))
+            .all(|w| STOP.contains(w) || STOP.contains(&glossary_key(w).as_str()))
         {
             continue;
         }
@@ -185,7 +186,11 @@ fn sense_keys(sense: &str) -> Vec<(usize, String)> {
         let before = keys.len();
         for form in [split, joined] {
             if form.len() <= MAX_KEY_WORDS {
-                let key = form.iter().map(|w| stem(w)).collect::<Vec<_>>().join(" ");
+                let key = form
+                    .iter()
+                    .map(|w| glossary_key(w))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if !keys.iter().any(|(_, k)| *k == key) {
                     keys.push((alts, key));
                 }

@@ -33,6 +33,8 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
+use crate::analysis::stem::glossary_key;
+
 /// What can go wrong reading the dictionary or the glossary file; every variant names its line.
 #[derive(Debug, thiserror::Error)]
 pub enum GlossaryError {
@@ -85,17 +87,6 @@ pub(crate) const STOP: &[&str] = &[
     "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "whose",
     "why", "will", "with", "would", "you", "your",
 ];
-
-/// Stems one English word (lowercased first) with the Snowball English stemmer — the same
-/// form [`Glossary`] keys are made of, exposed so that callers can match against them.
-pub fn stem(word: &str) -> String {
-    thread_local! {
-        static STEMMER: rust_stemmers::Stemmer =
-            rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
-    }
-    let lower = word.to_lowercase();
-    STEMMER.with(|s| s.stem(&lower).into_owned())
-}
 
 /// English key (stemmed words joined by spaces) → Chinese terms (Simplified, lowercase) that
 /// occur in the corpus, best first; arranged so that a question's words cost hash look-ups.
@@ -249,7 +240,7 @@ impl Glossary {
                 ];
                 for c in candidates.into_iter().flatten() {
                     if c.len() >= 2 {
-                        if let Some(terms) = self.keys.get(&stem(&c)) {
+                        if let Some(terms) = self.keys.get(&glossary_key(&c)) {
                             return Some(terms);
                         }
                     }
@@ -264,7 +255,7 @@ impl Glossary {
     /// resumes after it; a word that is no key falls back as `fallback` says;
     /// words matching nothing are skipped.
     pub fn lookup(&self, words: &[&str]) -> Vec<GlossaryMatch<'_>> {
-        let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
+        let stems: Vec<String> = words.iter().map(|w| glossary_key(w)).collect();
         let mut out = Vec::new();
         let mut start = 0;
         while start < stems.len() {

@@ -12,6 +12,7 @@ than 估值 or 員工 when deciding whether the interview covers a question.
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::han::is_han;
+use crate::analysis::stem;
 use crate::analysis::{normalize, ChineseAnalyzer, Term};
 use crate::lexicon::glossary::Glossary;
 use crate::lexicon::Lexicon;
@@ -146,9 +147,9 @@ impl Expander {
                 }
                 // The English word itself may occur in the corpus too (`offer`, `teacher`).
                 for (w, _) in span {
-                    let stem = analyzer.stem(w);
-                    if known(&stem) {
-                        push_alt(&mut alternatives, stem, 1.0);
+                    let stemmed = stem::index_form(w);
+                    if known(&stemmed) {
+                        push_alt(&mut alternatives, stemmed.into_owned(), 1.0);
                     }
                 }
                 if !alternatives.is_empty() {
