@@ -101,7 +101,7 @@ pub fn normalize(original: &str) -> Normalized {
     } else {
         fast2s::convert(&text)
     };
-    if text.contains(['著', '祇', '嚐']) {
+    if text.contains(|c| VARIANTS.iter().any(|&(from, _)| from == c)) {
         text = text.chars().map(variant).collect();
     }
     debug_assert_eq!(text.chars().count(), origin.len());
@@ -146,14 +146,15 @@ fn apply(step: Step, buf: &mut Vec<char>) {
     }
 }
 
-/// One spelling for characters Simplified writes two ways.
+/// Characters Simplified text writes two ways, each with the spelling kept.
+const VARIANTS: [(char, char); 3] = [('著', '着'), ('祇', '只'), ('嚐', '尝')];
+
+/// One spelling for characters Simplified writes two ways ([`VARIANTS`]).
 fn variant(c: char) -> char {
-    match c {
-        '著' => '着',
-        '祇' => '只',
-        '嚐' => '尝',
-        _ => c,
-    }
+    VARIANTS
+        .iter()
+        .find(|&&(from, _)| from == c)
+        .map_or(c, |&(_, to)| to)
 }
 
 /// Unicode format characters (category Cf) that matter in practice: invisible in text,
