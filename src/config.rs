@@ -110,10 +110,7 @@ impl Default for DiscordConfig {
 impl Config {
     /// Reads and checks `path`; relative paths inside become relative to its directory.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::io(path, source))?;
         Config::parse(path, &text)
     }
 

@@ -19,6 +19,14 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A file or directory could not be written (the index store, the glossary file).
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// A corpus directory holds no interview file.
     #[error("no interview files (*.md) in {dir}")]
     NoInterviews {
@@ -94,6 +102,14 @@ impl Error {
     /// A file or directory that could not be read.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A file or directory that could not be written.
+    pub fn write(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Write {
             path: path.into(),
             source,
         }

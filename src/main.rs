@@ -431,7 +431,7 @@ fn glossary_command(config: &Config, cedict: &Path, stdout: bool) -> anyhow::Res
         emit(&tsv)?;
     } else {
         std::fs::write(&config.glossary, tsv)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", config.glossary.display()))?;
+            .map_err(|e| interview_bot::Error::write(&config.glossary, e))?;
         eprintln!(
             "interview-bot: wrote {} English keys to {}",
             glossary.len(),

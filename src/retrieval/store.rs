@@ -66,26 +66,26 @@ impl Store {
                 }
             }
         }
-        let io = |path: &Path| {
+        let write = |path: &Path| {
             let path = path.to_path_buf();
-            move |source| Error::Io { path, source }
+            move |source| Error::write(path, source)
         };
-        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        std::fs::create_dir_all(&self.dir).map_err(write(&self.dir))?;
         let building = self
             .dir
             .join(format!(".building-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&building);
-        std::fs::create_dir_all(&building).map_err(io(&building))?;
+        std::fs::create_dir_all(&building).map_err(write(&building))?;
         let index = SearchIndex::build(corpus, analyzer, Some(&building))?;
         let stats = Statistics::compute(corpus, analyzer);
         write_stats(&building.join(STATS_FILE), &stats)?;
-        std::fs::write(building.join(READY_FILE), ANALYSIS_VERSION).map_err(io(&building))?;
+        std::fs::write(building.join(READY_FILE), ANALYSIS_VERSION).map_err(write(&building))?;
         drop(index);
         if home.exists() {
             // An unusable or concurrent copy: replace it.
             let _ = std::fs::remove_dir_all(&home);
         }
-        std::fs::rename(&building, &home).map_err(io(&home))?;
+        std::fs::rename(&building, &home).map_err(write(&home))?;
         // Older libraries are no longer needed.
         if let Ok(entries) = std::fs::read_dir(&self.dir) {
             for e in entries.flatten() {
@@ -164,10 +164,7 @@ impl Fnv {
 }
 
 fn write_stats(path: &Path, s: &Statistics) -> Result<()> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = |source| Error::write(path, source);
     let file = std::fs::File::create(path).map_err(io)?;
     let mut w = BufWriter::new(file);
     let mut vocab: Vec<(&String, &u32)> = s.vocabulary.iter().collect();
@@ -210,10 +207,7 @@ fn read_stats(path: &Path) -> Result<Statistics> {
         path: path.to_path_buf(),
         message: why.to_string(),
     };
-    let file = std::fs::File::open(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
     let mut r = BufReader::new(file);
     let mut magic = [0u8; 8];
     r.read_exact(&mut magic).map_err(|_| bad("too short"))?;

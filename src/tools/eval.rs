@@ -44,10 +44,7 @@ pub struct Question {
 
 /// Reads a JSONL question set; a bad line is an error naming file and line.
 pub fn read_questions(path: &Path) -> Result<Vec<Question>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::load::text(path)?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
