@@ -114,6 +114,10 @@ pub enum Quoting {
 pub enum Abstention {
     /// The question holds nothing to search for (empty, only punctuation or stop words).
     EmptyQuestion,
+    /// The question only asks for more of something said before (還有呢?, what else?) and
+    /// has no topic of its own; with no previous answer to go on, any passage would be a
+    /// guess.
+    NeedsContext,
     /// No passage covers enough of what was asked.
     NotCovered,
     /// The question asks how many or how much, and the passages that cover it state no figure.

@@ -128,7 +128,7 @@ impl ChineseAnalyzer {
 
     /// Word terms of already normalized text.
     pub fn words_of(&self, n: &Normalized) -> Vec<Term> {
-        segment::words(&self.inner.jieba, &self.inner.phrases, n)
+        self.segments_of(n)
             .into_iter()
             .filter_map(|mut t| {
                 if self.inner.stopwords.contains(&t.text) {
@@ -140,6 +140,11 @@ impl ChineseAnalyzer {
                 Some(t)
             })
             .collect()
+    }
+
+    /// The words of already normalized text as segmented: stop words kept, nothing stemmed.
+    pub fn segments_of(&self, n: &Normalized) -> Vec<Term> {
+        segment::words(&self.inner.jieba, &self.inner.phrases, n)
     }
 
     /// Character bigrams of `text` (see [`bigram`]).

@@ -20,6 +20,7 @@ pub mod text {
     pub fn abstention(reason: Abstention) -> &'static str {
         match reason {
             Abstention::EmptyQuestion => EMPTY,
+            Abstention::NeedsContext => NEEDS_CONTEXT,
             Abstention::NotCovered => NOT_COVERED,
             Abstention::NoFigure => NO_FIGURE,
         }
@@ -32,6 +33,8 @@ pub mod text {
         "訪談談到了這件事,但沒有給出這個數字。The interview touches on this but gives no such figure.";
     /// Said when the question holds nothing to search for.
     pub const EMPTY: &str = "請提出一個關於這次訪談的問題。Ask a question about the interview.";
+    /// Said when a follow-up (還有呢?, what else?) has no previous answer to follow.
+    pub const NEEDS_CONTEXT: &str = "追問需要先有上一個回答;請說出想問的話題。A follow-up needs a previous answer: say what you want to know about.";
     /// Heading of the "did you mean" list.
     pub const DID_YOU_MEAN: &str = "您是不是想問 · Did you mean";
     /// Name of the part before the first section heading.

@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::han::is_han;
 use crate::analysis::stem;
-use crate::analysis::{normalize, ChineseAnalyzer, Term};
+use crate::analysis::{normalize, ChineseAnalyzer, Normalized, Term};
 use crate::lexicon::glossary::Glossary;
 use crate::lexicon::Lexicon;
 use crate::retrieval::plan::{informativeness, Concept, QueryPlan};
@@ -26,6 +26,39 @@ pub const MAX_BIGRAMS: usize = 96;
 /// Most characters of a question that are analyzed.
 pub const MAX_QUESTION_CHARS: usize = 2_000;
 
+/// Words that ask for more of what was said before (還有呢?, 然後呢?, what else?). A question
+/// made of these and stop words has no topic of its own: until the bot keeps a conversation,
+/// it is told so rather than answered with whatever passage its words happen to match.
+/// Either script; folded when the expander is built.
+const FOLLOW_UP_WORDS: &[&str] = &[
+    "還有",
+    "然後",
+    "其他",
+    "其它",
+    "別的",
+    "另外",
+    "此外",
+    "除此之外",
+    "接著",
+    "接下來",
+    "後來",
+    "繼續",
+    "更多",
+    "再來",
+    "else",
+    "more",
+    "further",
+    "furthermore",
+    "moreover",
+    "besides",
+    "next",
+    "then",
+    "continue",
+    "other",
+    "others",
+    "another",
+];
+
 /// Turns questions into plans. Built once at start-up.
 #[derive(Debug, Clone)]
 pub struct Expander {
@@ -33,6 +66,8 @@ pub struct Expander {
     /// Index form of a synonym member → its group.
     member_of: HashMap<String, usize>,
     glossary: Glossary,
+    /// [`FOLLOW_UP_WORDS`] folded, and in their index form as well (`else` → `els`).
+    follow_up: rustc_hash::FxHashSet<String>,
 }
 
 /// What expansion asks of the corpus.
@@ -61,11 +96,36 @@ impl Expander {
             }
             groups.push(members);
         }
+        let follow_up = FOLLOW_UP_WORDS
+            .iter()
+            .map(|w| normalize(w).text)
+            .flat_map(|w| [stem::index_form(&w).into_owned(), w])
+            .collect();
         Expander {
             groups,
             member_of,
             glossary,
+            follow_up,
         }
+    }
+
+    /// Whether the question is nothing but follow-up words and stop words. Its concepts are
+    /// looked at first, which settles nearly every question without segmenting it again.
+    fn follow_up_only(
+        &self,
+        analyzer: &ChineseAnalyzer,
+        n: &Normalized,
+        concepts: &[Concept],
+    ) -> bool {
+        let follow_up = |w: &str| self.follow_up.contains(w);
+        if !concepts.iter().all(|c| c.surface.split(' ').all(follow_up)) {
+            return false;
+        }
+        let words = analyzer.segments_of(n);
+        words.iter().any(|t| follow_up(&t.text))
+            && words
+                .iter()
+                .all(|t| follow_up(&t.text) || analyzer.is_stopword(&t.text))
     }
 
     /// The plan for `question`, asking `corpus` what it holds.
@@ -308,6 +368,7 @@ impl Expander {
             plan.concepts.retain(|c| !inside(c));
         }
         plan.concepts.truncate(MAX_CONCEPTS);
+        plan.follow_up_only = self.follow_up_only(analyzer, &n, &plan.concepts);
         // A bigram joining a stop word to a word (的標 in 的|標準, 是什 in 是|什麼) is no word
         // the question has or the corpus might split differently: only bigrams whose
         // characters all belong to the question's words are kept (a lone character as well).
@@ -441,6 +502,38 @@ mod tests {
             plan.alternative_bigrams.is_empty(),
             "words are asked as words"
         );
+    }
+
+    /// A question of follow-up words and stop words only has no topic; one word more gives it
+    /// one.
+    #[test]
+    fn follow_ups_without_a_topic_are_told_apart() {
+        let a = analyzer();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let lexicon = crate::load::lexicon(&dir).unwrap();
+        let e = Expander::new(&a, &lexicon, Glossary::default());
+        let frequency = |w: &str| a.word_frequency(w);
+        let all = |_: &str| true;
+        let cases = [
+            ("還有呢?", true),
+            ("然後呢", true),
+            ("其他呢?", true),
+            ("还有吗", true),
+            ("後來呢?", true),
+            ("What else?", true),
+            ("anything else?", true),
+            ("Tell me more", true),
+            ("", false),
+            ("呢?", false),
+            ("還有哪些遊戲業務?", false),
+            ("其他公司呢?", false),
+            ("What else did Kai-Fu Lee say about GPUs?", false),
+            ("零一萬物還有預訓練嗎?", false),
+        ];
+        for (question, want) in cases {
+            let plan = e.plan(&a, &all, &all, &frequency, &Policy::default(), question);
+            assert_eq!(plan.follow_up_only, want, "{question}");
+        }
     }
 
     /// Bigrams join characters of the question's words, also across two words (型公 in

@@ -417,10 +417,17 @@ impl Engine {
         let quoting = request.quoting;
         let plan = self.plan(question);
         let query = request.question.to_string();
-        if plan.concepts.is_empty() {
+        let nothing_to_search = if plan.follow_up_only {
+            Some(Abstention::NeedsContext)
+        } else if plan.concepts.is_empty() {
+            Some(Abstention::EmptyQuestion)
+        } else {
+            None
+        };
+        if let Some(reason) = nothing_to_search {
             return Answer::Abstained {
                 query,
-                reason: Abstention::EmptyQuestion,
+                reason,
                 suggestions: Vec::new(),
             };
         }
@@ -621,6 +628,9 @@ impl Engine {
                 c.informativeness,
                 alts.join(" ")
             );
+        }
+        if plan.follow_up_only {
+            let _ = writeln!(s, "a follow-up with no topic of its own: not searched");
         }
         let _ = writeln!(s, "bigrams: {}", plan.bigrams.join(" "));
         if !plan.alternative_bigrams.is_empty() {

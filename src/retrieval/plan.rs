@@ -29,6 +29,9 @@ pub struct QueryPlan {
     /// The question asks for a figure (多少, 幾個, how many…): only a passage that states one
     /// answers it.
     pub asks_figure: bool,
+    /// The question only asks for more of something said before (還有呢?, what else?): its
+    /// words are follow-up words and stop words, so it has no topic of its own.
+    pub follow_up_only: bool,
 }
 
 impl QueryPlan {

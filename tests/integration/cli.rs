@@ -336,6 +336,36 @@ fn a_passage_id_asked_as_a_question_shows_that_passage() {
 }
 
 #[test]
+fn a_follow_up_with_nothing_to_follow_says_so() {
+    for q in [
+        "還有呢?",
+        "然後呢?",
+        "其他呢?",
+        "what else?",
+        "Anything else?",
+    ] {
+        let o = run(&["ask", q], b"");
+        assert_eq!(o.status.code(), Some(1), "{q}: {}", stdout(&o));
+        assert!(
+            stdout(&o).contains("A follow-up needs a previous answer"),
+            "{q}: {}",
+            stdout(&o)
+        );
+        let o = run(&["ask", "--json", q], b"");
+        let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+        assert_eq!(v["answered"], false, "{q}");
+        assert_eq!(v["hits"], serde_json::json!([]), "{q}");
+    }
+    // A follow-up word beside a topic is a question like any other.
+    let o = run(&["ask", "還有哪些遊戲業務?"], b"");
+    assert!(
+        !stdout(&o).contains("A follow-up needs a previous answer"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
 fn glossary_writes_the_configured_file_or_prints_it() {
     let dir = std::env::temp_dir().join(format!("ib-glossary-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
