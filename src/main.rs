@@ -338,7 +338,10 @@ fn serve(command: Command, engine: Engine, config: &Config) -> anyhow::Result<Ex
                 Ok(ExitCode::SUCCESS)
             }
             None => {
-                eprintln!("interview-bot: no passage `{id}` (see `interview-bot topics`)");
+                eprintln!(
+                    "interview-bot: no passage `{}` (see `interview-bot topics`)",
+                    terminal::shown(&id)
+                );
                 Ok(ExitCode::from(1))
             }
         },

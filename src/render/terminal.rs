@@ -78,6 +78,28 @@ pub fn quote(q: &Quote, colour: bool) -> String {
     }
 }
 
+/// Text the user typed, as the terminal is to show it: control characters (an escape
+/// sequence could recolour or clear the screen) and bidirectional controls (they reorder
+/// what follows) written out as `\u{…}`, everything else as typed.
+pub fn shown(typed: &str) -> String {
+    let mut out = String::with_capacity(typed.len());
+    for c in typed.chars() {
+        let bidi = matches!(c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The reply to an id that names no passage, with the id as typed ([`shown`]).
+pub fn no_passage(id: &str) -> String {
+    format!("No passage `{}`. /topics lists them.\n", shown(id))
+}
+
 /// A whole passage with its citation (`quote ID`).
 pub fn passage(corpus: &Corpus, index: usize) -> String {
     let p = &corpus.passages[index];

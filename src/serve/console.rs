@@ -19,17 +19,23 @@ Ask anything about the interview, in Chinese (either script) or English.
   /help       this help
   /quit       leave (or Ctrl-D)";
 
+/// The reply to `/quote` without an id.
+const WHICH_PASSAGE: &str =
+    "Which passage? Give its id, e.g. /quote Q5 (Q1… questions, P1… narrative; /topics lists them).";
+
 /// What one console line asks for.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Line<'a> {
     /// A question.
     Ask(&'a str),
-    /// `/quote ID`.
+    /// `/quote ID`; the id is empty when none was given.
     Quote(&'a str),
     /// `/topics`.
     Topics,
-    /// `/help` or an unknown command.
+    /// `/help`.
     Help,
+    /// A command the console does not know, as typed (without the `/`).
+    Unknown(&'a str),
     /// `/quit` or `/exit`.
     Quit,
     /// Nothing typed.
@@ -52,7 +58,8 @@ pub fn parse(line: &str) -> Line<'_> {
         "quote" | "q" => Line::Quote(arg.trim()),
         "topics" | "t" => Line::Topics,
         "quit" | "exit" => Line::Quit,
-        _ => Line::Help,
+        "help" | "h" | "?" => Line::Help,
+        _ => Line::Unknown(name),
     }
 }
 
@@ -61,12 +68,14 @@ pub fn reply(engine: &Engine, line: &str, colour: bool) -> Option<String> {
     let corpus = engine.corpus();
     Some(match parse(line) {
         Line::Ask(q) => terminal::render(&engine.ask_quoting(q, Quoting::Best), corpus, colour),
+        Line::Quote("") => format!("{WHICH_PASSAGE}\n"),
         Line::Quote(id) => match corpus.find(id) {
             Some(i) => terminal::passage(corpus, i),
-            None => format!("No passage `{id}`. /topics lists them.\n"),
+            None => terminal::no_passage(id),
         },
         Line::Topics => terminal::topics(corpus),
         Line::Help => format!("{HELP}\n"),
+        Line::Unknown(name) => format!("Unknown command /{}.\n{HELP}\n", terminal::shown(name)),
         Line::Empty => String::new(),
         Line::Quit => return None,
     })
@@ -126,7 +135,11 @@ mod tests {
             ("/topics", Line::Topics),
             ("/quit", Line::Quit),
             ("/exit", Line::Quit),
-            ("/what", Line::Help),
+            ("/help", Line::Help),
+            ("/quote", Line::Quote("")),
+            ("/quote   ", Line::Quote("")),
+            ("/what", Line::Unknown("what")),
+            ("/Foo bar", Line::Unknown("Foo")),
         ];
         for (input, want) in cases {
             assert_eq!(parse(input), want, "{input:?}");

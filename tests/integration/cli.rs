@@ -366,6 +366,21 @@ fn a_follow_up_with_nothing_to_follow_says_so() {
 }
 
 #[test]
+fn console_asks_for_the_id_and_names_an_unknown_command() {
+    let o = run(&["chat"], "/quote\n/frobnicate now\n還有呢?\n".as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.contains("No passage ``"), "{out}");
+    assert!(out.contains("Give its id, e.g. /quote Q5"), "{out}");
+    assert!(out.contains("Unknown command /frobnicate."), "{out}");
+    assert!(
+        out.contains("/topics     list the sections"),
+        "help follows: {out}"
+    );
+    assert!(out.contains("A follow-up needs a previous answer"), "{out}");
+}
+
+#[test]
 fn glossary_writes_the_configured_file_or_prints_it() {
     let dir = std::env::temp_dir().join(format!("ib-glossary-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
