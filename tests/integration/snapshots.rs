@@ -23,7 +23,22 @@ fn without_scores(json: &str) -> String {
         h["score"] = serde_json::Value::Null;
         h["coverage"] = serde_json::Value::Null;
     }
-    serde_json::to_string(&v).unwrap()
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
+/// Where the user's own text comes back to them: the console's reply to `/quote` with an id
+/// that names no passage, and the title of a Discord `/search` reply. Both must show it as
+/// typed and harmless: control characters written out for the terminal, markdown and
+/// mentions escaped for Discord.
+fn user_text_renderings(typed: &str) -> String {
+    let e = engine();
+    let console = interview_bot::serve::console::reply(e, &format!("/quote {typed}"), false)
+        .expect("a reply, not quit");
+    let search = discord::search(typed, &e.search(typed, 10), e.corpus());
+    format!(
+        "--- terminal: /quote {{typed}} ---\n{console}--- discord: /search {{typed}}, title ---\n{}\n",
+        search.title
+    )
 }
 
 #[test]
@@ -48,5 +63,16 @@ fn abstained_with_suggestions() {
 
 #[test]
 fn hostile_question_is_escaped() {
-    insta::assert_snapshot!(all_renderings("@everyone **零一綠洲** `是什麼`?"));
+    let question = "@everyone **零一綠洲** `是什麼`?";
+    let typed = "@everyone **零一綠洲** `是什麼`?\u{1b}[2J\u{202e}<@123>";
+    insta::assert_snapshot!(format!(
+        "{}{}",
+        all_renderings(question),
+        user_text_renderings(typed)
+    ));
+}
+
+#[test]
+fn follow_up_without_context() {
+    insta::assert_snapshot!(all_renderings("還有呢?"));
 }

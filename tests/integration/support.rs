@@ -76,11 +76,20 @@ pub fn corpus_text() -> String {
     s
 }
 
-/// Whether every piece of a quote (split at `…`, bold markers removed) is in the corpus.
+/// Whether a quote holds some text and every piece of it (split at `…`, bold markers
+/// removed) is in the corpus. An empty quote is no quote: it would pass any corpus.
 pub fn quote_is_verbatim(quote: &str, corpus: &str) -> bool {
-    quote
-        .replace("**", "")
-        .split('…')
-        .filter(|p| !p.is_empty())
-        .all(|p| corpus.contains(p))
+    let quote = quote.replace("**", "");
+    let pieces: Vec<&str> = quote.split('…').filter(|p| !p.is_empty()).collect();
+    pieces.iter().any(|p| !p.trim().is_empty()) && pieces.iter().all(|p| corpus.contains(p))
+}
+
+#[test]
+fn the_verbatim_check_refuses_what_is_not_a_quote() {
+    let corpus = "甲乙丙。丁戊己。";
+    assert!(quote_is_verbatim("甲乙…**丁戊**己。", corpus));
+    assert!(!quote_is_verbatim("甲丙", corpus));
+    for empty in ["", "…", "……", "** **", " "] {
+        assert!(!quote_is_verbatim(empty, corpus), "{empty:?}");
+    }
 }
