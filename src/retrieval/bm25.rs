@@ -35,7 +35,6 @@ struct Fields {
 
 /// The passage index and a reader on it.
 pub struct SearchIndex {
-    index: Index,
     reader: IndexReader,
     fields: Fields,
     passages: usize,
@@ -234,7 +233,6 @@ impl SearchIndex {
         Ok(SearchIndex {
             stats,
             doc_to_passage,
-            index,
             reader,
             fields: f,
             passages,
@@ -242,11 +240,13 @@ impl SearchIndex {
     }
 
     /// Number of indexed passages.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.passages
     }
 
     /// Whether no passage is indexed.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.passages == 0
     }
@@ -354,11 +354,6 @@ impl SearchIndex {
             .searcher()
             .space_usage()
             .map_or(0, |u| u.total().get_bytes())
-    }
-
-    /// The underlying tantivy index (for tests and benchmarks).
-    pub fn tantivy(&self) -> &Index {
-        &self.index
     }
 }
 

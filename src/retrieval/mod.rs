@@ -226,11 +226,6 @@ impl Engine {
         self.index.size_bytes()
     }
 
-    /// The answer settings.
-    pub fn settings(&self) -> &AnswerConfig {
-        &self.settings
-    }
-
     /// What the index is asked for `question`.
     pub fn plan(&self, question: &str) -> QueryPlan {
         let known = |t: &str| self.df(t) > 0;

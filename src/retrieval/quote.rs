@@ -50,7 +50,8 @@ impl Needle {
 
 impl Needles {
     /// Word terms with weights and bigrams; empty terms are left out, and a repeated term
-    /// keeps its first weight.
+    /// keeps its first weight. (The engine adds them one by one as it resolves a plan.)
+    #[cfg(test)]
     pub fn new(words: Vec<(String, f32)>, bigrams: Vec<String>) -> Needles {
         let mut needles = Needles::default();
         for (t, w) in &words {
@@ -216,7 +217,9 @@ fn occurrences(n: &Normalized, char_at: &[u32], needle: &Needle, out: &mut Vec<R
     }
 }
 
-/// The quote of `answer` for `needles`, with at most `max_sentences` sentences.
+/// The quote of `answer` for `needles`, with at most `max_sentences` sentences. (The engine
+/// prepares each answer once and calls [`choose_prepared`].)
+#[cfg(test)]
 pub fn choose(answer: &str, needles: &Needles, max_sentences: usize, policy: &Policy) -> Quote {
     choose_prepared(
         answer,
@@ -228,8 +231,9 @@ pub fn choose(answer: &str, needles: &Needles, max_sentences: usize, policy: &Po
     )
 }
 
-/// Like [`choose`], with `prepared` made by [`prepare`] from the same `answer`, and `meaning`:
-/// each sentence's cosine with the question, when the encoder is there.
+/// The quote of `answer` for `needles`, with at most `max_sentences` sentences; `prepared` is
+/// made by [`prepare`] from the same `answer`, once for every question that quotes it, and
+/// `meaning` is each sentence's cosine with the question, when the encoder is there.
 pub fn choose_prepared(
     answer: &str,
     prepared: &Prepared,

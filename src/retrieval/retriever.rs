@@ -1,6 +1,7 @@
 /*!
-The retriever seam: each way of finding passages for a question (BM25 over words and bigrams;
-the dense encoder) implements [`Retriever`], and [`pool`] unites what they return.
+The retriever seam: each way of finding passages for a question implements [`Retriever`], and
+[`pool`] unites what they return. BM25 over words and bigrams is the only one so far; a
+semantic retriever is the next.
 
 A candidate keeps every retriever's own signal, so a passage that only one retriever found
 survives to ranking and to the decision, which weigh the signals (see `Engine::rank` and
@@ -27,7 +28,7 @@ pub const SOURCES: usize = 3;
 /// What a retriever is given: the question as typed and as the plan reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct Query<'a> {
-    /// The question as the user wrote it (already read in its context, for a follow-up).
+    /// The question as the user wrote it.
     pub text: &'a str,
     /// The question as analysis and expansion read it.
     pub plan: &'a QueryPlan,

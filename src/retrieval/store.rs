@@ -42,7 +42,8 @@ impl Store {
         (corpus.passages.len() >= config.persist_above).then(|| Store { dir: dir.clone() })
     }
 
-    /// A store in `dir` regardless of size (tests, tools).
+    /// A store in `dir` regardless of size.
+    #[cfg(test)]
     pub fn at(dir: &Path) -> Store {
         Store {
             dir: dir.to_path_buf(),
