@@ -76,3 +76,22 @@ fn hostile_question_is_escaped() {
 fn follow_up_without_context() {
     insta::assert_snapshot!(all_renderings("還有呢?"));
 }
+
+/// The console session in the README is what the console says today.
+#[test]
+fn the_readme_console_session_is_current() {
+    let readme = std::fs::read_to_string(crate::support::root().join("README.md")).unwrap();
+    let start = readme
+        .find("```console\n$ cargo run --release\n")
+        .expect("the README shows a console session");
+    let session = &readme[start..];
+    let session = &session[..session[3..].find("```").unwrap() + 3];
+    let mut turns = session.split("問 › ").skip(1).peekable();
+    assert!(turns.peek().is_some(), "no question in {session}");
+    for turn in turns {
+        let (question, shown) = turn.split_once('\n').unwrap();
+        let shown = shown.trim_end_matches("```").trim_end();
+        let reply = interview_bot::serve::console::reply(engine(), question, false).unwrap();
+        assert_eq!(reply.trim_end(), shown, "{question}");
+    }
+}
