@@ -531,7 +531,13 @@ mod tests {
             ("零一萬物還有預訓練嗎?", false),
         ];
         for (question, want) in cases {
-            let plan = e.plan(&a, &all, &all, &frequency, &Policy::default(), question);
+            let lookups = Lookups {
+                known: &all,
+                occurs: &all,
+                frequency: &frequency,
+                homophones: &|_: &str| Vec::new(),
+            };
+            let plan = e.plan(&a, &lookups, &Policy::default(), question);
             assert_eq!(plan.follow_up_only, want, "{question}");
         }
     }

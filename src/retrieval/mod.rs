@@ -451,9 +451,13 @@ impl Engine {
             Decision::Abstain(reason) => Answer::Abstained {
                 query,
                 reason,
+                // Suggested: dialogue that BM25 found (or a taught phrasing). A passage
+                // found by meaning alone is no suggestion for a question off the topic
+                // (every question is somewhat like some passage).
                 suggestions: ranked
                     .iter()
                     .filter(|r| self.corpus.passages[r.passage].kind == PassageKind::Dialogue)
+                    .filter(|r| r.lexical > 0.0 || r.taught > 0.0)
                     .take(self.settings.suggestions)
                     .map(|r| hit(r, other))
                     .collect(),
