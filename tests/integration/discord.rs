@@ -522,6 +522,34 @@ async fn unreadable_token_file_fails_clearly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_discord_prints_the_cause() {
+    // Nothing listens on port 9: the error must say so, not only "Error while sending HTTP
+    // request".
+    let mut bot = spawn_with(
+        &["serve"],
+        "http://127.0.0.1:9",
+        &[("DISCORD_TOKEN", TOKEN)],
+        &[],
+    );
+    assert_eq!(bot.exit_code(WAIT).await, Some(2), "{}", bot.log());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let log = bot.log();
+    let last = log
+        .lines()
+        .find(|l| l.starts_with("interview-bot: "))
+        .unwrap_or_else(|| panic!("no error line:\n{log}"));
+    assert!(
+        last.contains("Discord connection failed: Error while sending HTTP request"),
+        "{last}"
+    );
+    assert!(
+        last.to_lowercase().contains("connection refused"),
+        "the cause is missing: {last}"
+    );
+    assert!(!log.contains(TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resumes_after_a_dropped_connection_and_answers_once() {
     let fake = FakeDiscord::start(Options::default()).await;
     let bot = spawn(&fake, &[]).await;

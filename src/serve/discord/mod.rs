@@ -87,9 +87,42 @@ pub enum ServeError {
     /// Command registration or another part of start-up failed.
     #[error("start-up failed: {0}")]
     Setup(String),
-    /// The connection to Discord failed.
-    #[error("Discord connection failed: {0}")]
-    Client(String),
+    /// The connection to Discord failed; the source says why, down to the operating system
+    /// ("Error while sending HTTP request" alone does not).
+    #[error("Discord connection failed")]
+    Client(#[source] Cause),
+}
+
+/// An error and its causes as text, each level with the token removed, so a caller can print
+/// the whole chain without risking the secret.
+#[derive(Debug)]
+pub struct Cause {
+    message: String,
+    source: Option<Box<Cause>>,
+}
+
+impl Cause {
+    /// The chain of `error`, redacted level by level.
+    fn new(error: &(dyn std::error::Error + 'static), token: &Token) -> Cause {
+        Cause {
+            message: redact(&error.to_string(), token),
+            source: error.source().map(|s| Box::new(Cause::new(s, token))),
+        }
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
 }
 
 /// Serves Discord until SIGINT/SIGTERM, a fatal start-up error, or a rejected token.
@@ -102,7 +135,7 @@ pub fn serve(
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| ServeError::Client(e.to_string()))?;
+        .map_err(|e| ServeError::Client(Cause::new(&e, &connection.token)))?;
     runtime.block_on(run(Arc::new(library), config, connection))
 }
 
@@ -180,7 +213,7 @@ async fn run(
     let mut client = builder
         .framework(framework)
         .await
-        .map_err(|e| ServeError::Client(redact(&e.to_string(), &connection.token)))?;
+        .map_err(|e| ServeError::Client(Cause::new(&e, &connection.token)))?;
 
     #[cfg(unix)]
     tokio::spawn(async move {
@@ -237,10 +270,7 @@ async fn run(
         Err(serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents)) => {
             Err(ServeError::DisallowedIntents)
         }
-        Err(e) => Err(ServeError::Client(redact(
-            &e.to_string(),
-            &connection.token,
-        ))),
+        Err(e) => Err(ServeError::Client(Cause::new(&e, &connection.token))),
     }
 }
 
@@ -449,6 +479,30 @@ mod tests {
         assert_eq!(format!("{t:?}"), "Token(***)");
         assert_eq!(redact("bad secret.token.value here", &t), "bad *** here");
         assert!(Token::new("   ").is_none());
+    }
+
+    #[test]
+    fn a_connection_error_keeps_its_causes_without_the_token() {
+        let t = Token::new("secret.token.value").unwrap();
+        let io = std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "connect to secret.token.value refused",
+        );
+        let e = ServeError::Client(Cause::new(&serenity::Error::Io(io), &t));
+        let mut chain = vec![e.to_string()];
+        let mut next = std::error::Error::source(&e);
+        while let Some(c) = next {
+            chain.push(c.to_string());
+            next = c.source();
+        }
+        assert_eq!(
+            chain,
+            [
+                "Discord connection failed",
+                "connect to *** refused",
+                "connect to *** refused"
+            ]
+        );
     }
 
     #[test]
