@@ -270,6 +270,30 @@ impl Engine {
         best
     }
 
+    /// Which alternative of concept `concept` the passage holds (the weightiest one, as
+    /// [`Engine::covered`] counts it), for explanations; `None` when it holds none.
+    pub(crate) fn matched_alternative(
+        &self,
+        resolved: &Resolved,
+        concept: usize,
+        passage: usize,
+    ) -> Option<usize> {
+        let t = &self.terms[passage];
+        let needles = &resolved.needles;
+        let mut best: Option<(usize, f32)> = None;
+        for (i, a) in resolved.alternatives.get(concept)?.iter().enumerate() {
+            if best.is_some_and(|(_, w)| a.weight <= w) {
+                continue;
+            }
+            if a.id.is_some_and(|id| t.words.binary_search(&id).is_ok())
+                || a.substring.is_some_and(|n| needles.word_in(n, &t.text))
+            {
+                best = Some((i, a.weight));
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+
     /// Whether a term can occur in some passage: it is a word of the corpus, or Chinese whose
     /// every bigram occurs somewhere (a cheap test that saves scanning texts for terms that
     /// cannot be there, such as unused synonyms).

@@ -22,6 +22,7 @@ pub mod bm25;
 pub mod coverage;
 pub mod decide;
 pub mod dense;
+pub mod evidence;
 pub mod expand;
 pub mod figure;
 pub mod followup;
