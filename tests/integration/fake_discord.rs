@@ -34,6 +34,7 @@ Dropping the [`FakeDiscord`] stops its listeners and closes its gateway connecti
 
 #![allow(dead_code)]
 
+pub mod conversation;
 mod gateway;
 pub mod payloads;
 mod rest;
@@ -177,6 +178,8 @@ struct State {
     acks: bool,
     /// Interaction token → channel, to answer webhook calls with the right channel.
     interaction_channels: HashMap<String, u64>,
+    /// Messages, threads and interaction responses (see [`conversation`]).
+    store: conversation::Store,
 }
 
 struct Shared {
@@ -289,6 +292,7 @@ impl FakeDiscord {
                 connections: 0,
                 acks: true,
                 interaction_channels: HashMap::new(),
+                store: conversation::Store::default(),
             }),
             changed: Notify::new(),
             opts,
@@ -402,6 +406,7 @@ impl FakeDiscord {
         };
         let author = payloads::user(author_id, author_is_bot);
         let d = payloads::message(id, channel_id, Some(GUILD), author, content, mentions);
+        let d = conversation::dispatched(&mut self.shared.lock(), self.app_id(), d);
         self.dispatch("MESSAGE_CREATE", d);
         id
     }

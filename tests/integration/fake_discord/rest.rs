@@ -117,6 +117,9 @@ pub(super) fn route(
     };
     let segments: Vec<&str> = p.trim_end_matches('/').split('/').collect();
     let is_app = |s: &str| s.parse::<u64>() == Ok(app);
+    if let Some(reply) = super::conversation::route(shared, st, method, &segments, body) {
+        return reply;
+    }
     match (method.as_str(), segments.as_slice()) {
         ("GET", ["gateway"]) => ok(payloads::gateway(&shared.gateway_url)),
         ("GET", ["gateway", "bot"]) => ok(payloads::gateway_bot(&shared.gateway_url)),
@@ -189,6 +192,9 @@ pub(super) fn echo(app: u64, id: u64, channel: u64, body: &Value) -> Value {
     }
     if let Some(flags) = body.get("flags").filter(|f| f.is_u64()) {
         m["flags"] = flags.clone();
+    }
+    if let Some(components) = body.get("components").filter(|c| c.is_array()) {
+        m["components"] = components.clone();
     }
     if let Some(reference) = body.get("message_reference").filter(|r| r.is_object()) {
         let mut reference = reference.clone();

@@ -529,13 +529,13 @@ async fn rest_answers_parse_with_serenity_and_every_call_is_recorded() {
     assert!(ChannelId::new(42).say(&http, "x").await.is_ok());
 
     // An unknown route: 404, recorded as such.
-    let e = http.get_channel(ChannelId::new(5)).await.unwrap_err();
+    let e = http.get_pins(ChannelId::new(5)).await.unwrap_err();
     assert_eq!(status(&e), Some(404));
     let unknown = fake.unknown_routes();
     assert_eq!(unknown.len(), 1, "{unknown:?}");
     assert_eq!(
         (unknown[0].method.as_str(), unknown[0].path.as_str()),
-        ("GET", "/api/v10/channels/5")
+        ("GET", "/api/v10/channels/5/pins")
     );
 
     // Every call, in order, with its body.
