@@ -81,8 +81,19 @@ pub struct DiscordConfig {
     pub guild_id: u64,
     /// Channels where questions are answered without a mention.
     pub listen_channels: Vec<u64>,
-    /// Seconds between two requests of one user.
-    pub cooldown_secs: u64,
+    /// Requests a user can make at once (a token bucket of this size); 0 turns limiting off.
+    pub burst: u32,
+    /// One more request every this many seconds.
+    pub refill_secs: u64,
+    /// Mentions a user over the limit can have waiting (⏳) before the bot says when to ask
+    /// again.
+    pub queue: usize,
+    /// The same passage answered in the same channel within this many seconds gets a link to
+    /// the earlier answer instead of a second copy; 0 turns it off.
+    pub duplicate_window_secs: u64,
+    /// Ask for the privileged Message Content intent even without listen channels: replies to
+    /// the bot with the ping off and questions in its threads that do not mention it need it.
+    pub message_content: bool,
     /// Total shards of the bot; 0 = let Discord decide (autosharding).
     pub shard_total: u32,
     /// First shard this process runs (with `shard_total` > 0).
@@ -98,7 +109,11 @@ impl Default for DiscordConfig {
         DiscordConfig {
             guild_id: 0,
             listen_channels: Vec::new(),
-            cooldown_secs: 3,
+            burst: 3,
+            refill_secs: 10,
+            queue: 3,
+            duplicate_window_secs: 600,
+            message_content: false,
             shard_total: 0,
             shard_first: 0,
             shard_last: 0,
@@ -206,7 +221,40 @@ impl Config {
             self.discord.guild_id = num(&n, &v)?;
         }
         if let Some((n, v)) = get("COOLDOWN_SECS") {
-            self.discord.cooldown_secs = num(&n, &v)?;
+            return Err(Error::Env {
+                name: n,
+                value: v,
+                message: "no longer used: the fixed cooldown became a token bucket, set INTERVIEW_BOT_BURST and INTERVIEW_BOT_REFILL_SECS".into(),
+            });
+        }
+        if let Some((n, v)) = get("BURST") {
+            self.discord.burst = u32::try_from(num(&n, &v)?).map_err(|_| Error::Env {
+                name: n.clone(),
+                value: v.clone(),
+                message: "too large".into(),
+            })?;
+        }
+        if let Some((n, v)) = get("REFILL_SECS") {
+            self.discord.refill_secs = num(&n, &v)?;
+        }
+        if let Some((n, v)) = get("QUEUE") {
+            self.discord.queue = num(&n, &v)? as usize;
+        }
+        if let Some((n, v)) = get("DUPLICATE_WINDOW_SECS") {
+            self.discord.duplicate_window_secs = num(&n, &v)?;
+        }
+        if let Some((n, v)) = get("MESSAGE_CONTENT") {
+            self.discord.message_content = match v.trim() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" | "" => false,
+                _ => {
+                    return Err(Error::Env {
+                        name: n,
+                        value: v,
+                        message: "expected true or false".into(),
+                    })
+                }
+            };
         }
         for (key, list) in [
             ("LISTEN_CHANNELS", &mut self.discord.listen_channels),
@@ -233,7 +281,8 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/bot.toml");
         let c = Config::load(&path).unwrap();
         assert!(c.corpus_dir.join("kaifu-lee-01ai-2025-01-07.md").exists());
-        assert_eq!(c.discord.cooldown_secs, 3);
+        assert_eq!((c.discord.burst, c.discord.refill_secs), (3, 10));
+        assert_eq!(c.discord.duplicate_window_secs, 600);
         assert!(c.discord.listen_channels.is_empty());
     }
 
@@ -252,7 +301,8 @@ mod tests {
         let minimal = "corpus_dir = \"c\"\nlexicon_dir = \".\"\nglossary = \"g\"\n";
         let c = Config::parse(Path::new("bot.toml"), minimal).unwrap();
         assert_eq!(
-            c.discord.cooldown_secs, 3,
+            (c.discord.burst, c.discord.queue),
+            (3, 3),
             "the default holds without a [discord] table"
         );
         assert_eq!(c.persist_above, 20_000);
@@ -266,14 +316,38 @@ mod tests {
         c.apply_env(|k| match k {
             "INTERVIEW_BOT_LISTEN_CHANNELS" => Some("1, 2".into()),
             "INTERVIEW_BOT_GUILD_ID" => Some("7".into()),
+            "INTERVIEW_BOT_BURST" => Some("5".into()),
+            "INTERVIEW_BOT_REFILL_SECS" => Some("2".into()),
+            "INTERVIEW_BOT_QUEUE" => Some("1".into()),
+            "INTERVIEW_BOT_DUPLICATE_WINDOW_SECS" => Some("0".into()),
+            "INTERVIEW_BOT_MESSAGE_CONTENT" => Some("true".into()),
             _ => None,
         })
         .unwrap();
         assert_eq!(c.discord.listen_channels, [1, 2]);
         assert_eq!(c.discord.guild_id, 7);
+        let d = &c.discord;
+        assert_eq!((d.burst, d.refill_secs, d.queue), (5, 2, 1));
+        assert_eq!((d.duplicate_window_secs, d.message_content), (0, true));
+        let e = c
+            .apply_env(|k| (k == "INTERVIEW_BOT_MESSAGE_CONTENT").then(|| "maybe".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("INTERVIEW_BOT_MESSAGE_CONTENT") && e.contains("maybe"),
+            "{e}"
+        );
         let e = c
             .apply_env(|k| (k == "INTERVIEW_BOT_COOLDOWN_SECS").then(|| "soon".into()))
             .unwrap_err();
-        assert!(e.to_string().contains("INTERVIEW_BOT_COOLDOWN_SECS"), "{e}");
+        let e = e.to_string();
+        assert!(
+            e.contains("INTERVIEW_BOT_COOLDOWN_SECS") && e.contains("soon"),
+            "{e}"
+        );
+        assert!(
+            e.contains("INTERVIEW_BOT_BURST"),
+            "says what replaced it: {e}"
+        );
     }
 }

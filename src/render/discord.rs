@@ -28,6 +28,10 @@ pub const MAX_FIELD_NAME: usize = 256;
 pub const MAX_FOOTER: usize = 2048;
 /// Discord's limit on all text of one embed together.
 pub const MAX_EMBED_TOTAL: usize = 6000;
+/// Discord's limit on an embed's author name.
+pub const MAX_AUTHOR: usize = 256;
+/// Discord's limit on all embeds of one message together.
+pub const MAX_MESSAGE_EMBEDS_TOTAL: usize = 6000;
 
 /// Escapes Discord markdown and defuses mentions in `s`, so it shows exactly as written.
 pub fn escape(s: &str) -> String {
@@ -77,6 +81,9 @@ fn write_quote(out: &mut String, q: &Quote) {
 /// A platform-neutral embed; the Discord front end maps it onto the library's builder.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Embed {
+    /// The small line above the title (≤ 256, shown as written: no markdown there); answers
+    /// carry the question as asked ([`asked`]).
+    pub author: String,
     /// Title (≤ 256).
     pub title: String,
     /// Description (≤ 4096).
@@ -95,15 +102,28 @@ impl Embed {
 
     /// Every text that counts against the total.
     fn parts(&self) -> impl Iterator<Item = &str> {
-        [&self.title, &self.description, &self.footer]
+        [&self.author, &self.title, &self.description, &self.footer]
             .into_iter()
             .chain(self.fields.iter().flat_map(|(a, b)| [a, b]))
             .map(String::as_str)
     }
 
+    /// The embed with `f` applied to every text (e.g. a script conversion), cut to the limits.
+    pub fn map(self, f: impl Fn(&str) -> String) -> Embed {
+        Embed {
+            author: f(&self.author),
+            title: f(&self.title),
+            description: f(&self.description),
+            fields: self.fields.iter().map(|(a, b)| (f(a), f(b))).collect(),
+            footer: f(&self.footer),
+        }
+        .fit()
+    }
+
     /// Cuts every part to its limit (markdown-safe: cuts never split an escape or bold pair
     /// in a way Discord rejects; at worst a bold run loses its closing marker).
     pub fn fit(mut self) -> Embed {
+        fit_in_place(&mut self.author, MAX_AUTHOR);
         fit_in_place(&mut self.title, MAX_TITLE);
         fit_in_place(&mut self.description, MAX_DESCRIPTION);
         fit_in_place(&mut self.footer, MAX_FOOTER);
@@ -134,6 +154,7 @@ pub fn embed(answer: &Answer, corpus: &Corpus) -> Embed {
             let p = &corpus.passages[best.passage];
             let doc = corpus.document_of(p);
             let mut e = Embed {
+                author: String::new(),
                 title: match &p.question {
                     Some(q) => format!("{}: {}", doc.meta.interviewer, q),
                     None => doc.meta.title.clone(),
@@ -234,6 +255,7 @@ pub fn passage_pages(corpus: &Corpus, index: usize) -> Vec<Embed> {
         .enumerate()
         .map(|(i, chunk)| {
             Embed {
+                author: String::new(),
                 title: if pages > 1 {
                     format!("{title} ({}/{pages})", i + 1)
                 } else {
@@ -389,6 +411,7 @@ pub fn about(corpus: &Corpus, version: &str) -> Embed {
         fields.push((escape(&m.title), v));
     }
     Embed {
+        author: String::new(),
         title: format!("interview-bot {version}"),
         description: format!(
             "{}\n\n{} passages in {} interview(s).",
@@ -400,6 +423,181 @@ pub fn about(corpus: &Corpus, version: &str) -> Embed {
         footer: text::ABOUT_FOOTER.to_string(),
     }
     .fit()
+}
+
+/// What starts the line above an answer that shows the question as asked.
+pub const ASKED: &str = "❓ ";
+
+/// The line above an answer: the question as asked, on one line (author names show text as
+/// written, so nothing is escaped; Discord parses no mentions there).
+pub fn asked(question: &str) -> String {
+    let one_line = question.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.is_empty() {
+        return String::new();
+    }
+    format!(
+        "{ASKED}{}",
+        shorten(&one_line, MAX_AUTHOR - ASKED.chars().count())
+    )
+}
+
+/// The question an answer's [`asked`] line shows, read back from it.
+pub fn question_asked(author: &str) -> Option<&str> {
+    author.strip_prefix(ASKED).filter(|q| !q.trim().is_empty())
+}
+
+/// Text in Simplified script, character by character (what the "简体" button shows; the
+/// public message keeps the verbatim original).
+pub fn simplified(text: &str) -> String {
+    fast2s::convert(text)
+}
+
+/// Said above a quote converted to Simplified script.
+pub const CONVERTED: &str = "简体 · 由原文（繁体）逐字转换，仅供阅读；原话以公开消息为准。Converted to Simplified script by machine, character by character: the public message above is the verbatim quote.";
+
+/// Why a passage was chosen: the terms of the question it holds and the evidence the decision
+/// used.
+pub fn why(
+    corpus: &Corpus,
+    passage: usize,
+    question: &str,
+    ev: &crate::retrieval::evidence::PassageEvidence,
+) -> Embed {
+    let p = &corpus.passages[passage];
+    let id = corpus.display_id(p);
+    let pct = |x: f32| format!("{:.0}%", 100.0 * x);
+    let mut matched = Vec::new();
+    let mut missing = Vec::new();
+    for c in &ev.concepts {
+        match &c.matched {
+            Some(m) if *m == c.surface => {
+                matched.push(format!("{} ({})", escape(&c.surface), pct(c.share)))
+            }
+            Some(m) => matched.push(format!(
+                "{} → {} ({})",
+                escape(&c.surface),
+                escape(m),
+                pct(c.share)
+            )),
+            None => missing.push(format!("{} ({})", escape(&c.surface), pct(c.share))),
+        }
+    }
+    let none = "—".to_string();
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            none.clone()
+        } else {
+            v.join(" · ")
+        }
+    };
+    let mut description = format!(
+        "**問 · Asked:** {}\n**對上的詞 · Matched:** {}\n**沒對上 · Not in it:** {}",
+        escape(&shorten(question, 300)),
+        list(&matched),
+        list(&missing)
+    );
+    if ev.concepts.is_empty() {
+        description.push_str("\nThe question holds no word to look for. 問題裡沒有可以查找的詞。");
+    }
+    let rank = match ev.rank {
+        Some(r) => format!(
+            "#{} of {} candidates · 第 {} 名(共 {} 段)",
+            r + 1,
+            ev.candidates,
+            r + 1,
+            ev.candidates
+        ),
+        None => "not among the candidates · 不在候選段落中".to_string(),
+    };
+    let evidence = format!(
+        "coverage 覆蓋 {} (an answer needs {} · 回答至少需要 {})\nwords together 詞語相連 {}\nscore 分數 {:.2} · {rank}",
+        pct(ev.coverage),
+        pct(ev.min_coverage),
+        pct(ev.min_coverage),
+        pct(ev.bigram_coverage),
+        ev.score,
+    );
+    Embed {
+        author: String::new(),
+        title: format!("為什麼是 {id}? · Why this passage?"),
+        description,
+        fields: vec![("依據 · Evidence".to_string(), evidence)],
+        footer: citation(corpus, p),
+    }
+    .fit()
+}
+
+/// Embeds grouped into messages: at most 10 embeds and [`MAX_MESSAGE_EMBEDS_TOTAL`] characters
+/// each, in order (a long passage takes several messages).
+pub fn group_for_messages(embeds: Vec<Embed>) -> Vec<Vec<Embed>> {
+    let mut out: Vec<Vec<Embed>> = Vec::new();
+    let mut total = 0;
+    for e in embeds {
+        let n = e.total_chars();
+        match out.last_mut() {
+            Some(g) if g.len() < 10 && total + n <= MAX_MESSAGE_EMBEDS_TOTAL => {
+                total += n;
+                g.push(e);
+            }
+            _ => {
+                total = n;
+                out.push(vec![e]);
+            }
+        }
+    }
+    out
+}
+
+/// Short texts of the Discord front end, in both languages.
+pub mod notice {
+    /// Said when a slash command comes too soon after the user's last ones.
+    pub fn wait(secs: u64) -> String {
+        format!("Please wait {secs} s before asking again. 請稍候 {secs} 秒再提問。")
+    }
+
+    /// Said when a user's waiting mentions fill the queue.
+    pub fn queue_full(waiting: usize, secs: u64) -> String {
+        format!(
+            "⏳ {waiting} of your questions are waiting: ask again in {secs} s. 你已有 {waiting} 個問題在排隊,請 {secs} 秒後再問。"
+        )
+    }
+
+    /// Said instead of quoting a passage again that was quoted in the channel moments ago.
+    pub fn duplicate(passage_id: &str, link: &str, minutes_ago: u64) -> String {
+        let when = if minutes_ago == 0 {
+            "just now · 剛才".to_string()
+        } else {
+            format!("{minutes_ago} min ago · {minutes_ago} 分鐘前")
+        };
+        format!("↑ `{passage_id}` was quoted here {when}: {link}\n這段剛才已經在這裡引用過了。")
+    }
+
+    /// The bot's first message in a thread it opened.
+    pub const THREAD_INTRO: &str = "💬 Ask follow-up questions here: end them with ? or mention me, and I read each one in the context of my last answer. 在這裡追問:以問號結尾或 @ 我,我會接著上一個回答來答。";
+
+    /// Said when `/ask thread:true` cannot open a thread where it was used.
+    pub const NO_THREAD_HERE: &str = "No thread here: threads open on public answers in server channels. 這裡不能開討論串:只有伺服器頻道裡的公開回答可以。";
+
+    /// Said when a thread is already open on the answer.
+    pub fn thread_exists(link: &str) -> String {
+        format!("A thread is already open on this answer: {link} 這個回答已經有討論串了。")
+    }
+
+    /// Said to someone pressing a button the bot no longer knows.
+    pub const UNKNOWN_BUTTON: &str =
+        "This button no longer works; ask again. 這個按鈕已失效,請重新提問。";
+
+    /// Said when a button names a passage the interview no longer has (after a reload).
+    pub fn no_passage(id: &str) -> String {
+        format!("Passage `{id}` is no longer in the interview. 訪談裡已經沒有這個段落。")
+    }
+
+    /// Said when there is no passage before or after.
+    pub const NO_NEIGHBOUR: &str =
+        "No passage there: this is the first or last one. 沒有更前或更後的段落了。";
+
+    /// Said when the message command is used on a message without text.
+    pub const NO_TEXT: &str = "That message has no text to ask about. 這則訊息沒有可以提問的文字。";
 }
 
 #[cfg(test)]
@@ -486,12 +684,14 @@ mod tests {
     fn fit_respects_every_limit() {
         let long = "長".repeat(5000);
         let e = Embed {
+            author: long.clone(),
             title: long.clone(),
             description: long.clone(),
             fields: vec![(long.clone(), long.clone()); 30],
             footer: long,
         }
         .fit();
+        assert!(e.author.chars().count() <= MAX_AUTHOR);
         assert!(e.title.chars().count() <= MAX_TITLE);
         assert!(e.description.chars().count() <= MAX_DESCRIPTION);
         assert!(e

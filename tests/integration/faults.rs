@@ -218,10 +218,37 @@ async fn sigterm_exits_cleanly() {
     assert_eq!(code, Some(0), "log:\n{}", bot.log());
 }
 
+/// The messages that end up with the bot's ⏳ on them (added, and not taken away since).
+pub fn waiting_marks(fake: &FakeDiscord, channel: u64) -> Vec<u64> {
+    let prefix = format!("/api/v10/channels/{channel}/messages/");
+    let mut last: std::collections::BTreeMap<u64, String> = Default::default();
+    for c in fake.calls() {
+        let Some(rest) = c.path.strip_prefix(&prefix) else {
+            continue;
+        };
+        let mut parts = rest.split('/');
+        if let (Some(id), Some("reactions")) = (parts.next(), parts.next()) {
+            if let Ok(id) = id.parse() {
+                last.insert(id, c.method.clone());
+            }
+        }
+    }
+    last.into_iter()
+        .filter(|(_, m)| m == "PUT")
+        .map(|(id, _)| id)
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bursts_of_mentions_are_held_to_the_cooldown() {
+async fn bursts_of_mentions_are_held_to_the_limit() {
     let fake = FakeDiscord::start(Options::default()).await;
-    let bot = spawn(&fake, &[("INTERVIEW_BOT_COOLDOWN_SECS", "30")]).await;
+    // One question at once, no refill while the test runs, one waiting at most.
+    let env = [
+        ("INTERVIEW_BOT_BURST", "1"),
+        ("INTERVIEW_BOT_REFILL_SECS", "600"),
+        ("INTERVIEW_BOT_QUEUE", "1"),
+    ];
+    let bot = spawn(&fake, &env).await;
     registered(&fake, &bot).await;
     let channel = 880;
     let path = format!("/api/v10/channels/{channel}/messages");
@@ -265,19 +292,34 @@ async fn bursts_of_mentions_are_held_to_the_cooldown() {
         .await
         .expect("responsive during the burst");
     assert!(embed_text(&body).contains("Q12"), "{body}");
-    // One reply per user: 1 + 20 + the long message's author.
-    let replies = |f: &FakeDiscord| f.calls().iter().filter(|c| c.path == path).count();
+    // Per user with more than one mention: one answer, one waiting (⏳), and one notice
+    // saying when to ask again; the long message's author gets an answer.
+    let is_notice = |c: &Value| {
+        c["content"]
+            .as_str()
+            .is_some_and(|s| s.contains("ask again in"))
+    };
+    let posts = |f: &FakeDiscord| {
+        f.calls()
+            .into_iter()
+            .filter(|c| c.method == "POST" && c.path == path)
+            .collect::<Vec<_>>()
+    };
     let deadline = tokio::time::Instant::now() + WAIT;
-    while replies(&fake) < 22 && tokio::time::Instant::now() < deadline {
+    while posts(&fake).len() < 43 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let calls: Vec<_> = fake
-        .calls()
-        .into_iter()
-        .filter(|c| c.path == path)
-        .collect();
-    assert_eq!(calls.len(), 22, "log:\n{}", bot.log());
+    let calls = posts(&fake);
+    let notices = calls.iter().filter(|c| is_notice(&c.body)).count();
+    assert_eq!(notices, 21, "log:\n{}", bot.log());
+    assert_eq!(calls.len() - notices, 22, "answers; log:\n{}", bot.log());
+    assert_eq!(
+        waiting_marks(&fake, channel).len(),
+        21,
+        "{:?}",
+        fake.calls()
+    );
     assert!(calls.iter().all(|c| allowed_mentions_are_off(&c.body)));
     assert!(calls
         .iter()

@@ -1,15 +1,22 @@
 /*!
-The Discord front end (serenity + poise): slash commands, mentions and listen channels.
+The Discord front end (serenity + poise): slash commands, the message menu, buttons under
+answers, mentions, replies, DMs, threads and listen channels.
 
-Thin by design: every reply is [`Engine::ask_quoting`](crate::Engine::ask_quoting) (or a
-look-up) rendered by [`render::discord`](crate::render::discord). Every message is sent with
-mentions disabled.
+Thin by design: every reply is [`Engine::answer`](crate::Engine::answer) (or a look-up)
+rendered by [`render::discord`](crate::render::discord). Every message is sent with mentions
+disabled. What a follow-up needs is read back from Discord's messages ([`answered`]), so a
+restart loses nothing but the rate limits and the duplicate memory.
 The token is held in a [`Token`] that never prints, and is read by the binary from the
 environment; this module never logs it.
 */
 
+pub mod answered;
+pub mod bucket;
+pub mod buttons;
 pub mod commands;
-pub mod cooldown;
+pub mod components;
+pub mod conversation;
+pub mod memory;
 pub mod reply;
 pub mod trigger;
 
@@ -18,13 +25,13 @@ use std::time::{Duration, Instant};
 
 use poise::serenity_prelude as serenity;
 
-use crate::answer::{Answer, Quoting};
+use crate::answer::Answer;
 use crate::config::DiscordConfig;
 use crate::corpus::Corpus;
 use crate::retrieval::Engine;
 use crate::serve::library::Library;
-use cooldown::Cooldowns;
-use trigger::{trigger, Incoming, Trigger};
+use bucket::Buckets;
+use memory::{Channels, Limits, Recent, Waiting};
 
 /// Errors of command handlers.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -64,7 +71,43 @@ pub struct Data {
     pub library: Arc<Library>,
     /// Discord settings.
     pub config: DiscordConfig,
-    cooldowns: Mutex<Cooldowns>,
+    /// What is kept in memory, shared with the tasks that answer waiting mentions.
+    pub shared: Arc<Shared>,
+}
+
+/// The memory of the front end (see [`memory`]), shared by handlers and background tasks.
+pub struct Shared {
+    /// The engine in service.
+    pub library: Arc<Library>,
+    /// Discord settings.
+    pub config: DiscordConfig,
+    /// Per-user buckets and the mentions waiting for them.
+    pub limits: Mutex<Limits<conversation::Job>>,
+    /// Answers posted lately, per channel, for the duplicate link.
+    pub recent: Mutex<Recent>,
+    /// Which channels are the bot's threads, and their last answers.
+    pub channels: Mutex<Channels>,
+    /// The bot's managed role per guild (`None`: it has none).
+    pub roles: Mutex<std::collections::HashMap<u64, Option<u64>>>,
+}
+
+impl Shared {
+    /// Empty memory for `config`.
+    pub fn new(library: Arc<Library>, config: DiscordConfig) -> Shared {
+        Shared {
+            limits: Mutex::new(Limits {
+                buckets: Buckets::new(config.burst, Duration::from_secs(config.refill_secs)),
+                waiting: Waiting::new(config.queue),
+            }),
+            recent: Mutex::new(Recent::new(Duration::from_secs(
+                config.duplicate_window_secs,
+            ))),
+            channels: Mutex::new(Channels::default()),
+            roles: Mutex::new(std::collections::HashMap::new()),
+            library,
+            config,
+        }
+    }
 }
 
 impl Data {
@@ -141,11 +184,12 @@ pub fn serve(
 
 /// The gateway intents the bot needs: guild and direct messages to see mentions (Discord
 /// sends the content of a message that mentions the bot without the privileged intent);
-/// message content only when listen channels are configured.
+/// message content only when listen channels are configured or `message_content` is set
+/// (replies with the ping off, questions in threads without a mention).
 pub fn intents(config: &DiscordConfig) -> serenity::GatewayIntents {
     let mut i =
         serenity::GatewayIntents::GUILD_MESSAGES | serenity::GatewayIntents::DIRECT_MESSAGES;
-    if !config.listen_channels.is_empty() {
+    if config.message_content || !config.listen_channels.is_empty() {
         i |= serenity::GatewayIntents::MESSAGE_CONTENT;
     }
     i
@@ -159,8 +203,8 @@ async fn run(
     let fatal: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let hup_library = library.clone();
     let data = Data {
+        shared: Arc::new(Shared::new(library.clone(), config.clone())),
         library,
-        cooldowns: Mutex::new(Cooldowns::new(Duration::from_secs(config.cooldown_secs))),
         config: config.clone(),
     };
     let guild = config.guild_id;
@@ -181,11 +225,11 @@ async fn run(
         })
         .setup(move |ctx, ready, framework| {
             Box::pin(async move {
-                let commands = &framework.options().commands;
+                let commands = commands::application_commands(&framework.options().commands);
                 let registered = if guild != 0 {
-                    poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild)).await
+                    serenity::GuildId::new(guild).set_commands(ctx, commands).await.map(|_| ())
                 } else {
-                    poise::builtins::register_globally(ctx, commands).await
+                    serenity::Command::set_global_commands(ctx, commands).await.map(|_| ())
                 };
                 if let Err(e) = registered {
                     let why = format!("registering the slash commands failed: {e}");
@@ -302,23 +346,23 @@ async fn shutdown_signal() {
     }
 }
 
-/// Applies the per-user cooldown to a command; answers with a short private notice when the
-/// user must wait. `Ok(true)` means go on.
-async fn take_cooldown(ctx: Context<'_>) -> Result<bool, Error> {
+/// Takes a token of the user's bucket for a command; answers with a short private notice
+/// saying how long to wait when there is none. `Ok(true)` means go on.
+async fn take_token(ctx: Context<'_>) -> Result<bool, Error> {
     let verdict = ctx
         .data()
-        .cooldowns
+        .shared
+        .limits
         .lock()
-        .expect("cooldown lock")
-        .check(ctx.author().id.get(), Instant::now());
+        .expect("limits lock")
+        .buckets
+        .take(ctx.author().id.get(), Instant::now());
     match verdict {
         Ok(()) => Ok(true),
         Err(wait) => {
-            let secs = wait.as_secs_f32().ceil().max(1.0);
-            ctx.send(reply::notice(&format!(
-                "Please wait {secs:.0} s before asking again. 請稍候 {secs:.0} 秒再提問。"
-            )))
-            .await?;
+            let secs = wait.as_secs_f32().ceil().max(1.0) as u64;
+            ctx.send(reply::notice(&crate::render::discord::notice::wait(secs)))
+                .await?;
             Ok(false)
         }
     }
@@ -350,58 +394,33 @@ async fn on_event(
     fw: poise::FrameworkContext<'_, Data, Error>,
     event: &serenity::FullEvent,
 ) -> Result<(), Error> {
-    let serenity::FullEvent::Message { new_message: m } = event else {
-        return Ok(());
-    };
-    let bot_id = fw.bot_id();
-    if m.author.id == bot_id {
-        return Ok(());
-    }
+    let ctx = fw.serenity_context;
     let data = fw.user_data;
-    let incoming = Incoming {
-        content: &m.content,
-        from_bot: m.author.bot,
-        from_webhook: m.webhook_id.is_some(),
-        mentions_bot: m.mentions.iter().any(|u| u.id == bot_id),
-        in_listen_channel: data.config.listen_channels.contains(&m.channel_id.get()),
-    };
-    let (question, always) = match trigger(incoming, bot_id.get()) {
-        Trigger::Mention(q) => (q, true),
-        Trigger::Listen(q) => (q, false),
-        Trigger::Ignore => return Ok(()),
-    };
-    let allowed = data
-        .cooldowns
-        .lock()
-        .expect("cooldown lock")
-        .check(m.author.id.get(), Instant::now());
-    if allowed.is_err() {
-        tracing::info!(
-            channel = m.channel_id.get(),
-            "message dropped: user on cooldown"
-        );
-        return Ok(());
+    match event {
+        serenity::FullEvent::Message { new_message } => {
+            conversation::on_message(ctx, &data.shared, fw.bot_id(), new_message).await
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(c),
+        } => {
+            let pressed = components::press(ctx, data, fw.bot_id(), c).await;
+            if let Err(e) = &pressed {
+                // If nothing answered the press yet, this does; otherwise Discord refuses it.
+                let id = error_id();
+                tracing::error!(error_id = %id, custom_id = %c.data.custom_id, error = %e, "button failed");
+                let text = format!("Something went wrong (error {id}). 發生錯誤,請稍後再試。");
+                let _ = c
+                    .create_response(
+                        &ctx.http,
+                        serenity::CreateInteractionResponse::Message(reply::private_text(&text)),
+                    )
+                    .await;
+                return Ok(());
+            }
+            pressed
+        }
+        _ => Ok(()),
     }
-    let t = Instant::now();
-    let engine = data.engine();
-    let answer = engine.ask_quoting(&question, Quoting::Best);
-    if !always && !answer.is_found() {
-        log_answer("listen", t, &answer, engine.corpus());
-        return Ok(());
-    }
-    let content = crate::render::discord::message(&answer, engine.corpus());
-    let reply = serenity::CreateMessage::new()
-        .content(content)
-        .reference_message(m)
-        .allowed_mentions(reply::no_mentions());
-    send_retrying(&fw.serenity_context.http, m.channel_id, reply).await?;
-    log_answer(
-        if always { "mention" } else { "listen" },
-        t,
-        &answer,
-        engine.corpus(),
-    );
-    Ok(())
 }
 
 /// Attempts at posting a message when Discord answers 429 (too many requests).
@@ -414,11 +433,11 @@ async fn send_retrying(
     http: &serenity::Http,
     channel: serenity::ChannelId,
     message: serenity::CreateMessage,
-) -> Result<(), Error> {
+) -> Result<serenity::Message, Error> {
     let mut attempt = 1;
     loop {
         match channel.send_message(http, message.clone()).await {
-            Ok(_) => return Ok(()),
+            Ok(m) => return Ok(m),
             Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(r)))
                 if r.status_code.as_u16() == 429 && attempt < POST_ATTEMPTS =>
             {
@@ -512,21 +531,43 @@ mod tests {
         c.listen_channels = vec![1];
         assert!(intents(&c).contains(serenity::GatewayIntents::MESSAGE_CONTENT));
         assert!(intents(&c).contains(serenity::GatewayIntents::GUILD_MESSAGES));
+        let c = DiscordConfig {
+            message_content: true,
+            ..DiscordConfig::default()
+        };
+        assert!(intents(&c).contains(serenity::GatewayIntents::MESSAGE_CONTENT));
     }
 
     #[test]
     fn command_schema_as_discord_receives_it() {
         let commands = commands::all();
-        let json: Vec<serde_json::Value> = poise::builtins::create_application_commands(&commands)
+        let json: Vec<serde_json::Value> = commands::application_commands(&commands)
             .iter()
             .map(|c| serde_json::to_value(c).unwrap())
             .collect();
         let names: Vec<&str> = json.iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(
             names,
-            ["ask", "quote", "search", "topics", "about", "help", "reload"]
+            [
+                "ask",
+                "quote",
+                "search",
+                "topics",
+                "about",
+                "help",
+                "reload",
+                "Ask the interview"
+            ]
         );
         for c in &json {
+            for locale in ["zh-TW", "zh-CN"] {
+                assert!(c["name_localizations"][locale].is_string(), "{c}");
+            }
+            if c["type"] == 3 {
+                // The message menu: a name, no description.
+                assert_eq!(c["name_localizations"]["zh-TW"], "問訪談");
+                continue;
+            }
             let d = c["description"].as_str().unwrap();
             assert!(!d.is_empty() && d.chars().count() <= 100, "{c}");
             for locale in ["zh-TW", "zh-CN"] {
@@ -534,6 +575,7 @@ mod tests {
             }
             for o in c["options"].as_array().into_iter().flatten() {
                 for locale in ["zh-TW", "zh-CN"] {
+                    assert!(o["name_localizations"][locale].is_string(), "{o}");
                     assert!(o["description_localizations"][locale].is_string(), "{o}");
                 }
             }
@@ -544,6 +586,8 @@ mod tests {
         assert_eq!(ask[0]["max_length"], 300);
         assert_eq!(ask[1]["name"], "private");
         assert_eq!(ask[1]["type"], 5);
+        assert_eq!(ask[2]["name"], "thread");
+        assert_eq!(ask[2]["type"], 5);
         assert_eq!(json[1]["options"][0]["autocomplete"], true);
     }
 }

@@ -1,25 +1,30 @@
 /*!
-When a channel message deserves an answer: the pure rule behind mentions and listen channels.
+When a channel message deserves an answer: the pure rule behind mentions, replies, DMs,
+threads and listen channels.
 
 - Never answer bots, webhooks or the bot itself.
-- A message that mentions the bot is answered, the mention removed from the question.
-- In a listen channel, a message ending in `?` or `？` is answered without a mention; if the
-  interview does not cover it, the bot stays silent there (no noise).
+- A message *addressed* to the bot is answered, abstention included: one that mentions it (its
+  user, or the role Discord made for it), a reply to one of its messages, a direct message.
+- A question the bot *overhears* — ending in `?` or `？` in a listen channel or in a thread the
+  bot opened — is answered only if the interview covers it, with a stricter threshold
+  ([`Asking::Unasked`](crate::retrieval::Asking)): no noise.
+- A reply whose text Discord withheld (no Message Content intent, ping off) says nothing to
+  answer: it is left alone.
 */
 
 /// What to do with a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
-    /// Answer it, abstention included (the bot was mentioned).
-    Mention(String),
-    /// Answer it only if the interview covers it (a listen channel).
-    Listen(String),
+    /// Answer it, abstention included (someone addressed the bot).
+    Addressed(String),
+    /// Answer it only if the interview covers it (the bot overheard a question).
+    Overheard(String),
     /// Say nothing.
     Ignore,
 }
 
 /// The facts about a message that the rule needs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Incoming<'a> {
     /// Message text.
     pub content: &'a str,
@@ -27,10 +32,23 @@ pub struct Incoming<'a> {
     pub from_bot: bool,
     /// The message came through a webhook.
     pub from_webhook: bool,
-    /// Discord lists the bot among the message's mentions.
+    /// Discord lists the bot among the message's mentions, or the bot's managed role among its
+    /// role mentions.
     pub mentions_bot: bool,
+    /// It replies to one of the bot's messages.
+    pub replies_to_bot: bool,
+    /// It is a direct message with the bot.
+    pub in_dm: bool,
     /// The channel is one of `listen_channels`.
     pub in_listen_channel: bool,
+    /// The channel is a thread the bot opened.
+    pub in_bot_thread: bool,
+}
+
+/// Whether text ends like a question (`?` or `？`).
+pub fn is_question(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with('?') || t.ends_with('？')
 }
 
 /// Decides what to do with a message for the bot `bot_id`.
@@ -40,12 +58,18 @@ pub fn trigger(m: Incoming<'_>, bot_id: u64) -> Trigger {
     }
     let tags = [format!("<@{bot_id}>"), format!("<@!{bot_id}>")];
     let tagged = tags.iter().any(|t| m.content.contains(t.as_str()));
-    if m.mentions_bot || tagged {
-        return Trigger::Mention(without_mentions(m.content));
+    if m.mentions_bot || tagged || m.in_dm {
+        return Trigger::Addressed(without_mentions(m.content));
     }
-    let text = m.content.trim();
-    if m.in_listen_channel && (text.ends_with('?') || text.ends_with('？')) {
-        return Trigger::Listen(without_mentions(text));
+    if m.replies_to_bot {
+        return if m.content.trim().is_empty() {
+            Trigger::Ignore
+        } else {
+            Trigger::Addressed(without_mentions(m.content))
+        };
+    }
+    if (m.in_listen_channel || m.in_bot_thread) && is_question(m.content) {
+        return Trigger::Overheard(without_mentions(m.content));
     }
     Trigger::Ignore
 }
@@ -93,10 +117,7 @@ mod tests {
     fn msg(content: &str) -> Incoming<'_> {
         Incoming {
             content,
-            from_bot: false,
-            from_webhook: false,
-            mentions_bot: false,
-            in_listen_channel: false,
+            ..Incoming::default()
         }
     }
 
@@ -119,30 +140,66 @@ mod tests {
     #[test]
     fn trigger_table() {
         let bot = 42;
+        let addressed = |q: &str| Trigger::Addressed(q.into());
         let cases: Vec<(Incoming, Trigger)> = vec![
             (
                 msg("<@42> 零一萬物賣卡了嗎?"),
-                Trigger::Mention("零一萬物賣卡了嗎?".into()),
+                addressed("零一萬物賣卡了嗎?"),
             ),
             (
                 msg("請問 <@!42> PopAi是什么"),
-                Trigger::Mention("請問 PopAi是什么".into()),
+                addressed("請問 PopAi是什么"),
             ),
             (
                 Incoming {
                     mentions_bot: true,
-                    ..msg("hi")
+                    ..msg("<@&7> hi")
                 },
-                Trigger::Mention("hi".into()),
+                addressed("hi"),
             ),
             (msg("<@43> 零一萬物?"), Trigger::Ignore),
             (msg("零一萬物賣卡了嗎?"), Trigger::Ignore),
             (
                 Incoming {
+                    in_dm: true,
+                    ..msg("零一綠洲是什麼")
+                },
+                addressed("零一綠洲是什麼"),
+            ),
+            (
+                Incoming {
+                    replies_to_bot: true,
+                    ..msg("他還說了什麼")
+                },
+                addressed("他還說了什麼"),
+            ),
+            (
+                Incoming {
+                    replies_to_bot: true,
+                    ..msg("  ")
+                },
+                Trigger::Ignore,
+            ),
+            (
+                Incoming {
                     in_listen_channel: true,
                     ..msg("零一萬物賣卡了嗎？ ")
                 },
-                Trigger::Listen("零一萬物賣卡了嗎？".into()),
+                Trigger::Overheard("零一萬物賣卡了嗎？".into()),
+            ),
+            (
+                Incoming {
+                    in_bot_thread: true,
+                    ..msg("那Infra團隊呢?")
+                },
+                Trigger::Overheard("那Infra團隊呢?".into()),
+            ),
+            (
+                Incoming {
+                    in_bot_thread: true,
+                    ..msg("謝謝")
+                },
+                Trigger::Ignore,
             ),
             (
                 Incoming {
@@ -163,6 +220,14 @@ mod tests {
                     from_webhook: true,
                     in_listen_channel: true,
                     ..msg("hi?")
+                },
+                Trigger::Ignore,
+            ),
+            (
+                Incoming {
+                    from_bot: true,
+                    in_dm: true,
+                    ..msg("hi")
                 },
                 Trigger::Ignore,
             ),
