@@ -14,7 +14,7 @@ use crate::support::{config_path, corpus_text, quote_is_verbatim};
 
 pub const TOKEN: &str = "fake-token.Zm9vYmFy.c2VjcmV0LXZhbHVl";
 pub const WAIT: Duration = Duration::from_secs(10);
-const LISTEN: u64 = 555;
+pub const LISTEN: u64 = 555;
 pub const CHAT: u64 = 556;
 
 pub struct Bot {

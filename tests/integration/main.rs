@@ -2,6 +2,7 @@
 //! quality bar on the dev set, rendered snapshots, and the fake Discord.
 
 mod cli;
+mod conversations;
 mod discord;
 mod fake_discord;
 mod faults;

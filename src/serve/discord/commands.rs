@@ -116,8 +116,11 @@ pub async fn ask(
     let handle = ctx
         .send(reply(&[embed], private).components(reply::rows(&rows)))
         .await?;
-    super::log_answer("ask", t, &answer, corpus);
     let (Some(pid), true) = (passage, public) else {
+        super::log_answer("ask", t, &answer, corpus);
+        if want_thread && best.is_some() {
+            ctx.send(notice(says::NO_THREAD_HERE)).await?;
+        }
         return Ok(());
     };
     let record = data.config.duplicate_window_secs > 0;
@@ -150,6 +153,7 @@ pub async fn ask(
             tracing::debug!(?opened, "thread on /ask");
         }
     }
+    super::log_answer("ask", t, &answer, corpus);
     if want_thread && !open {
         ctx.send(notice(says::NO_THREAD_HERE)).await?;
     }

@@ -316,6 +316,19 @@ async fn answer(http: &serenity::Http, shared: &Shared, job: Job) -> Result<(), 
         .reference_message(m)
         .components(reply::rows(&rows))
         .allowed_mentions(no_mentions());
+    // The conversation's last answer is this one from now on: a question that comes as soon as
+    // the answer shows is read against it.
+    if let (true, Some(pid)) = (job.kind.is_conversation(), &passage) {
+        let previous = Previous {
+            question: job.question.clone(),
+            passage: pid.clone(),
+        };
+        shared
+            .channels
+            .lock()
+            .expect("channels lock")
+            .set_last(m.channel_id.get(), Some(previous));
+    }
     let sent = send_retrying(http, m.channel_id, reply).await?;
     if let Some(pid) = passage {
         shared.recent.lock().expect("recent lock").record(
@@ -324,17 +337,6 @@ async fn answer(http: &serenity::Http, shared: &Shared, job: Job) -> Result<(), 
             sent.id.get(),
             Instant::now(),
         );
-        if job.kind.is_conversation() {
-            let previous = Previous {
-                question: job.question.clone(),
-                passage: pid,
-            };
-            shared
-                .channels
-                .lock()
-                .expect("channels lock")
-                .set_last(m.channel_id.get(), Some(previous));
-        }
     }
     finish(http, &job).await;
     log_answer(job.command, t, &answer, corpus);

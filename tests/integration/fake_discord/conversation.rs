@@ -295,6 +295,7 @@ pub fn role(id: u64, name: &str, bot: Option<u64>) -> Value {
         "id": id.to_string(),
         "name": name,
         "color": 0,
+        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
         "hoist": false,
         "icon": null,
         "unicode_emoji": null,
@@ -380,12 +381,12 @@ impl FakeDiscord {
         id
     }
 
-    /// A message in `channel` of [`GUILD`] that mentions the bot's managed role, not its user
-    /// (`content` should hold `<@&BOT_ROLE>`). Returns its id.
-    pub fn role_mention(&self, channel: u64, author: u64, content: &str) -> u64 {
+    /// A message in `channel` of [`GUILD`] that mentions `role` (e.g. [`BOT_ROLE`], the bot's
+    /// managed role), not the bot's user; `content` should hold `<@&ROLE>`. Returns its id.
+    pub fn role_mention(&self, channel: u64, author: u64, role: u64, content: &str) -> u64 {
         let id = self.next_id();
         let mut m = user_message(id, channel, Some(GUILD), author, content, json!([]));
-        m["mention_roles"] = json!([BOT_ROLE.to_string()]);
+        m["mention_roles"] = json!([role.to_string()]);
         self.dispatch_message(m);
         id
     }

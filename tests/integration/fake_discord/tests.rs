@@ -751,3 +751,123 @@ async fn close_4004_after_identify_makes_a_serenity_client_fail() {
     assert!(started.is_err(), "4004 is an error");
     assert_eq!((fake.identify_count(), fake.ready_count()), (1, 0));
 }
+
+// ----- conversations ----------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversation_payloads_are_known_serenity_events_and_answers() {
+    use serenity::all::{Channel, ChannelType, ComponentInteraction, CreateThread, ReactionType};
+    let fake = FakeDiscord::start(Options::default()).await;
+    let http = http(&fake);
+    let mut ws = connect(&fake).await;
+    identify(&mut ws).await;
+
+    // The bot's answer, with a button, as Discord keeps it.
+    let answer = CreateMessage::new()
+        .content("— *李開複 · Q5*")
+        .components(vec![serenity::all::CreateActionRow::Buttons(vec![
+            serenity::all::CreateButton::new("full:Q5").label("全文"),
+        ])]);
+    let answer = ChannelId::new(42)
+        .send_message(&http, answer)
+        .await
+        .unwrap();
+    let answer_id = answer.id.get();
+
+    // A reply to it carries it in full.
+    let reply = fake.reply_to(42, 15, answer_id, "他還說了什麼?", false);
+    let m = message(event(&next(&mut ws).await));
+    assert_eq!(m.id.get(), reply);
+    let referenced = m.referenced_message.expect("the answer it replies to");
+    assert_eq!(referenced.id.get(), answer_id);
+    assert_eq!(referenced.components.len(), 1);
+    assert!(m.mentions.is_empty(), "ping off");
+
+    // A DM: no guild. A role mention.
+    fake.dm(16, "零一綠洲是什麼?");
+    let m = message(event(&next(&mut ws).await));
+    assert_eq!((m.guild_id, m.channel_id.get()), (None, DM_CHANNEL));
+    fake.role_mention(42, 17, conversation::BOT_ROLE, "<@&1> hi");
+    let m = message(event(&next(&mut ws).await));
+    assert_eq!(m.mention_roles[0].get(), conversation::BOT_ROLE);
+
+    // A button press carries the message it is on.
+    let id = fake.press(answer_id, "full:Q5", 18);
+    let Event::InteractionCreate(e) = event(&next(&mut ws).await) else {
+        panic!("INTERACTION_CREATE")
+    };
+    let c: ComponentInteraction = match e.interaction {
+        Interaction::Component(c) => c,
+        other => panic!("not a component: {other:?}"),
+    };
+    assert_eq!((c.id.get(), c.data.custom_id.as_str()), (id, "full:Q5"));
+    assert_eq!((c.message.id.get(), c.user.id.get()), (answer_id, 18));
+
+    // A message command carries its target.
+    let id = fake.message_command("Ask the interview", reply, 19);
+    let c = command(event(&next(&mut ws).await));
+    assert_eq!(
+        (c.id.get(), c.data.name.as_str()),
+        (id, "Ask the interview")
+    );
+    assert_eq!(c.data.kind, serenity::all::CommandType::Message);
+    assert_eq!(c.data.target_id.map(|t| t.get()), Some(reply));
+    let target = c
+        .data
+        .resolved
+        .messages
+        .values()
+        .next()
+        .expect("the target");
+    assert_eq!(target.content, "他還說了什麼?");
+
+    // REST: a thread on the answer, once; the channel, its history, the roles, reactions.
+    let thread = ChannelId::new(42)
+        .create_thread_from_message(&http, answer.id, CreateThread::new("討論"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (thread.id.get(), thread.kind),
+        (answer_id, ChannelType::PublicThread)
+    );
+    assert_eq!(thread.owner_id.map(|o| o.get()), Some(APP));
+    let again = ChannelId::new(42)
+        .create_thread_from_message(&http, answer.id, CreateThread::new("討論"))
+        .await
+        .unwrap_err();
+    assert_eq!(status(&again), Some(400));
+    let Channel::Guild(c) = http.get_channel(thread.id).await.unwrap() else {
+        panic!("a guild channel")
+    };
+    assert_eq!(c.parent_id.map(|p| p.get()), Some(42));
+    let Channel::Guild(c) = http.get_channel(ChannelId::new(42)).await.unwrap() else {
+        panic!("a guild channel")
+    };
+    assert_eq!(c.kind, ChannelType::Text);
+    let history = ChannelId::new(42)
+        .messages(&http, serenity::all::GetMessages::new().limit(50))
+        .await
+        .unwrap();
+    assert!(
+        history.windows(2).all(|w| w[0].id > w[1].id),
+        "newest first"
+    );
+    assert!(history.iter().any(|m| m.id.get() == reply));
+    assert!(history.iter().any(|m| m.id == answer.id));
+    let roles = http.get_guild_roles(GuildId::new(GUILD)).await.unwrap();
+    assert!(roles
+        .iter()
+        .any(|r| r.tags.bot_id.map(|b| b.get()) == Some(APP) && r.managed));
+    let hourglass = ReactionType::Unicode("⏳".into());
+    http.create_reaction(ChannelId::new(42), MessageId::new(reply), &hourglass)
+        .await
+        .unwrap();
+    http.delete_reaction_me(ChannelId::new(42), MessageId::new(reply), &hourglass)
+        .await
+        .unwrap();
+    assert!(
+        fake.unknown_routes().is_empty(),
+        "{:?}",
+        fake.unknown_routes()
+    );
+}
