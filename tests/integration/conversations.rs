@@ -10,7 +10,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::discord::{
-    acknowledged_first, allowed_mentions_are_off, embed_text, registered, spawn, Bot, CHAT, WAIT,
+    acknowledged_first, allowed_mentions_are_off, assert_every_message_allows_no_mentions,
+    embed_text, registered, spawn, Bot, CHAT, WAIT,
 };
 use crate::fake_discord::conversation::BOT_ROLE;
 use crate::fake_discord::{FakeDiscord, Options, APP, DM_CHANNEL, GUILD, INTERACTION_CHANNEL};
@@ -278,6 +279,7 @@ async fn buttons_under_an_answer_for_the_asker_and_for_others() {
         "{:?}",
         fake.unknown_routes()
     );
+    assert_every_message_allows_no_mentions(&fake);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -330,6 +332,7 @@ async fn the_message_menu_answers_privately_and_posts_on_request() {
             .contains("no text"),
         "{body}"
     );
+    assert_every_message_allows_no_mentions(&fake);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -467,6 +470,7 @@ async fn threads_from_ask_and_from_the_button() {
         .unwrap()
         .contains("No thread here"));
     assert_eq!(fake.threads().len(), 2);
+    assert_every_message_allows_no_mentions(&fake);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -524,6 +528,7 @@ async fn replies_dms_and_the_bots_role() {
     reply_to(&fake, &bot, CHAT, last).await;
     assert!(!replied(&fake, CHAT, other), "not a reply to the bot");
     assert!(!replied(&fake, CHAT, not_ours), "not the bot's role");
+    assert_every_message_allows_no_mentions(&fake);
 }
 
 /// The bot's reply to `to` as it was sent (the REST body).
@@ -734,6 +739,7 @@ async fn a_burst_of_mentions_is_answered_in_order_as_the_bucket_refills() {
         assert!(removed.flatten() > answered, "⏳ removed after it");
     }
     assert_eq!(crate::faults::waiting_marks(&fake, CHAT), Vec::<u64>::new());
+    assert_every_message_allows_no_mentions(&fake);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

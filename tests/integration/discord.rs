@@ -192,6 +192,27 @@ fn replied_to(fake: &FakeDiscord, channel: u64) -> Vec<String> {
         .collect()
 }
 
+/// Checks that every message the bot sent, edited or answered an interaction with — channel
+/// messages, thread messages, callbacks, follow-ups, edits — allows no mentions.
+pub fn assert_every_message_allows_no_mentions(fake: &FakeDiscord) {
+    for c in fake.calls() {
+        let data = c.body.get("data").filter(|d| d.is_object());
+        let message = ["content", "embeds", "components"]
+            .iter()
+            .any(|k| c.body.get(k).is_some() || data.is_some_and(|d| d.get(k).is_some()));
+        if c.method == "GET" || !message || c.path.ends_with("/commands") || c.body["type"] == 8 {
+            continue; // look-ups, registration, autocomplete choices: no message
+        }
+        assert!(
+            allowed_mentions_are_off(&c.body),
+            "{} {} {}",
+            c.method,
+            c.path,
+            c.body
+        );
+    }
+}
+
 /// Whether interaction `id` was answered by its callback before any other call about it (a
 /// follow-up or an edit through its token): Discord drops interactions not acknowledged within
 /// 3 s, and the way to be sure of that without timing is to acknowledge first.
@@ -464,25 +485,7 @@ async fn slash_commands_mentions_and_listen_channels() {
     })
     .await
     .expect("hostile mention reply");
-    for c in fake.calls() {
-        if c.method != "GET"
-            && (c.body.get("content").is_some()
-                || c.body.get("data").is_some()
-                || c.body.get("embeds").is_some())
-            && !c.path.ends_with("/commands")
-        {
-            if c.body["type"] == 8 {
-                continue; // autocomplete choices carry no message
-            }
-            assert!(
-                allowed_mentions_are_off(&c.body),
-                "{} {} {}",
-                c.method,
-                c.path,
-                c.body
-            );
-        }
-    }
+    assert_every_message_allows_no_mentions(&fake);
     assert!(!bot.log().contains(TOKEN), "the token leaked into the log");
 
     // Silence where due, checked after every other round trip: the bot replied to the two
@@ -788,51 +791,4 @@ async fn token_never_appears_even_at_trace_level() {
         !log.contains("c2VjcmV0LXZhbHVl"),
         "part of the token leaked"
     );
-}
-
-/// Prints a real reply of every command, as the README shows them:
-/// `cargo test --test integration discord::example_replies -- --ignored --nocapture`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "prints examples for the documentation"]
-async fn example_replies() {
-    let fake = FakeDiscord::start(Options::default()).await;
-    let bot = spawn(&fake, &[]).await;
-    registered(&fake, &bot).await;
-    let q = |name: &str, v: &str| json!([{"name": name, "type": 3, "value": v}]);
-    let asks = [
-        ("ask", q("question", "零一萬物是不是把GPU賣給了阿里?")),
-        (
-            "ask",
-            q(
-                "question",
-                "Does 01.AI still train trillion-parameter models?",
-            ),
-        ),
-        ("ask", q("question", "零一萬物的估值是多少?")),
-        ("quote", q("id", "Q5")),
-        ("search", q("keywords", "To B")),
-        ("topics", json!([])),
-        ("about", json!([])),
-        ("help", json!([])),
-    ];
-    for (name, options) in asks {
-        let id = fake.command(name, options.clone(), 71);
-        let body = fake.wait_for_callback(id, WAIT).await.expect(name);
-        println!(
-            "=== /{name} {options}\n{}\n",
-            serde_json::to_string_pretty(&body["data"]).unwrap()
-        );
-    }
-    let id = fake.autocomplete("quote", "id", "卡", 71);
-    let body = fake
-        .wait_for_callback(id, WAIT)
-        .await
-        .expect("autocomplete");
-    println!("=== autocomplete 卡\n{}\n", body["data"]);
-    fake.message(CHAT, 72, false, &format!("<@{APP}> 零一綠洲是什麼?"), true);
-    let body = fake.wait_for_message(CHAT, WAIT).await.expect("mention");
-    println!("=== mention\n{}\n", body["content"].as_str().unwrap());
-    fake.message(LISTEN, 73, false, "后发劣势怎么弥补？", false);
-    let body = fake.wait_for_message(LISTEN, WAIT).await.expect("listen");
-    println!("=== listen\n{}\n", body["content"].as_str().unwrap());
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod conversations;
 mod discord;
+mod docs;
 mod fake_discord;
 mod faults;
 mod load;

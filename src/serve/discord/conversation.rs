@@ -248,8 +248,8 @@ async fn react(http: &serenity::Http, m: &serenity::Message, on: bool) {
     }
 }
 
-/// Answers a message as a reply to it, with buttons; or, if its passage was quoted in the
-/// channel moments ago, with a link to that answer.
+/// Answers a message as a reply to it, with buttons; or, if it is a question on its own
+/// and its passage was quoted in the channel moments ago, with a link to that answer.
 async fn answer(http: &serenity::Http, shared: &Shared, job: Job) -> Result<(), Error> {
     let t = Instant::now();
     let engine = shared.library.engine();
@@ -280,7 +280,10 @@ async fn answer(http: &serenity::Http, shared: &Shared, job: Job) -> Result<(), 
         Answer::Abstained { .. } => None,
     };
     let passage = best.map(|i| corpus.display_id(&corpus.passages[i]));
-    if let Some(pid) = &passage {
+    // A question on its own in a channel; a follow-up, or a question in a conversation,
+    // continues what is right above it, where a link would say nothing.
+    let may_link = context.is_none() && !job.kind.is_conversation();
+    if let (true, Some(pid)) = (may_link, &passage) {
         let earlier = shared.recent.lock().expect("recent lock").find(
             m.channel_id.get(),
             pid,
