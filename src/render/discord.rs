@@ -461,6 +461,7 @@ pub fn why(
     corpus: &Corpus,
     passage: usize,
     question: &str,
+    follow_up: bool,
     ev: &crate::retrieval::evidence::PassageEvidence,
 ) -> Embed {
     let p = &corpus.passages[passage];
@@ -496,7 +497,9 @@ pub fn why(
         list(&matched),
         list(&missing)
     );
-    if ev.concepts.is_empty() {
+    if follow_up {
+        description.push_str("\n*A follow-up: it was read together with the answer before it; the words above are its own. 這是追問,是接著上一個回答來理解的;上面列的是它本身的詞。*");
+    } else if ev.concepts.is_empty() {
         description.push_str("\nThe question holds no word to look for. 問題裡沒有可以查找的詞。");
     }
     let rank = match ev.rank {
@@ -663,6 +666,128 @@ mod tests {
         }
         assert!(topics(&corpus).iter().all(within_limits));
         assert!(within_limits(&about(&corpus, "0.1.0")));
+    }
+
+    #[test]
+    fn asked_line_reads_back_and_fits() {
+        assert_eq!(asked("  零一萬物\n賣卡了嗎? "), "❓ 零一萬物 賣卡了嗎?");
+        assert_eq!(asked("   "), "");
+        assert_eq!(question_asked(&asked("PopAi是什么?")), Some("PopAi是什么?"));
+        assert_eq!(question_asked("someone else's author"), None);
+        let long = asked(&"問".repeat(400));
+        assert_eq!(long.chars().count(), MAX_AUTHOR);
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn simplified_keeps_every_character_in_place() {
+        let t = "「**卡**的事情」— *李開複, 《智能湧現》 · Q5*";
+        let s = simplified(t);
+        assert_eq!(s, "「**卡**的事情」— *李开复, 《智能涌现》 · Q5*");
+        assert_eq!(s.chars().count(), t.chars().count());
+        let e = Embed {
+            title: "傳聞".into(),
+            footer: "智能湧現".into(),
+            ..Embed::default()
+        }
+        .map(simplified);
+        assert_eq!((e.title.as_str(), e.footer.as_str()), ("传闻", "智能涌现"));
+    }
+
+    #[test]
+    fn why_shows_matched_and_missing_terms_within_limits() {
+        use crate::retrieval::evidence::{ConceptEvidence, PassageEvidence};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let corpus = crate::load::corpus(&dir).unwrap();
+        let i = corpus.find("Q5").unwrap();
+        let concept = |surface: &str, share: f32, matched: Option<&str>| ConceptEvidence {
+            surface: surface.into(),
+            share,
+            matched: matched.map(str::to_string),
+        };
+        let ev = PassageEvidence {
+            rank: Some(0),
+            candidates: 16,
+            score: 0.91,
+            coverage: 0.75,
+            bigram_coverage: 0.5,
+            min_coverage: 0.4,
+            concepts: vec![
+                concept("gpu", 0.5, Some("卡")),
+                concept("阿里", 0.25, Some("阿里")),
+                concept("*估值*", 0.25, None),
+            ],
+        };
+        let e = why(&corpus, i, "GPU 賣給阿里? @everyone", false, &ev);
+        assert!(e.title.contains("Q5"), "{e:?}");
+        assert!(
+            e.description.contains("gpu → 卡 (50%) · 阿里 (25%)"),
+            "{}",
+            e.description
+        );
+        assert!(
+            e.description.contains("\\*估值\\* (25%)"),
+            "escaped: {}",
+            e.description
+        );
+        assert!(
+            e.description.contains("@\u{200b}everyone"),
+            "{}",
+            e.description
+        );
+        let evidence = &e.fields[0].1;
+        assert!(
+            evidence.contains("75%") && evidence.contains("40%") && evidence.contains("#1 of 16")
+        );
+        assert!(e.footer.ends_with("· Q5"));
+        let follow = why(
+            &corpus,
+            i,
+            "他還說了什麼?",
+            true,
+            &PassageEvidence {
+                rank: None,
+                concepts: vec![],
+                ..ev
+            },
+        );
+        assert!(
+            follow.description.contains("A follow-up"),
+            "{}",
+            follow.description
+        );
+        assert!(follow.fields[0].1.contains("not among the candidates"));
+    }
+
+    #[test]
+    fn embeds_are_grouped_within_a_messages_total() {
+        let page = |n: usize| Embed {
+            description: "字".repeat(n),
+            ..Embed::default()
+        };
+        let groups = group_for_messages(vec![page(3000), page(2900), page(3000), page(10)]);
+        let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [2, 2]);
+        for g in &groups {
+            let total: usize = g.iter().map(Embed::total_chars).sum();
+            assert!(total <= MAX_MESSAGE_EMBEDS_TOTAL);
+        }
+        assert!(group_for_messages(Vec::new()).is_empty());
+        assert_eq!(
+            group_for_messages(vec![page(1); 11]).len(),
+            2,
+            "ten embeds at most"
+        );
+    }
+
+    #[test]
+    fn notices_name_the_numbers() {
+        assert!(notice::wait(7).contains("7 s") && notice::wait(7).contains("7 秒"));
+        let q = notice::queue_full(3, 25);
+        assert!(q.starts_with('⏳') && q.contains("25 s") && q.contains('3'));
+        let d = notice::duplicate("Q5", "https://discord.com/channels/1/2/3", 4);
+        assert!(d.contains("`Q5`") && d.contains("4 min ago") && d.contains("/1/2/3"));
+        assert!(notice::duplicate("Q5", "x", 0).contains("just now"));
     }
 
     #[test]

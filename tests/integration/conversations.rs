@@ -664,6 +664,11 @@ async fn buttons_replies_and_threads_survive_a_restart() {
         .calls()
         .iter()
         .any(|c| c.method == "GET" && c.path == looked));
+    // /ask inside that thread: no thread button (the interaction says it is a thread).
+    let id = fake.command_in(thread, "ask", ask("PopAi是什么产品?"), 75, "en-US");
+    let body = callback(&fake, &second, id).await;
+    assert_eq!(cited(&body), "Q7");
+    assert_eq!(custom_ids(&body).len(), 1, "{:?}", custom_ids(&body));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

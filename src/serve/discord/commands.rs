@@ -10,7 +10,7 @@ use poise::serenity_prelude as serenity;
 
 use super::buttons::{self, Layout};
 use super::conversation;
-use super::memory::{ChannelKind, Previous};
+use super::memory::Previous;
 use super::reply::{self, notice, reply};
 use super::trigger::without_mentions;
 use super::{Context, Error};
@@ -68,20 +68,18 @@ pub async fn ask(
     let private = private.unwrap_or(false);
     let want_thread = thread.unwrap_or(false);
     let http = ctx.serenity_context().http.clone();
-    let bot = ctx.framework().bot_id();
     let best = match &answer {
         Answer::Found { best, .. } => Some(best.passage),
         Answer::Abstained { .. } => None,
     };
     let passage = best.map(|i| corpus.display_id(&corpus.passages[i]));
     let public = !private && best.is_some();
-    let kind = match ctx.guild_id() {
-        None => ChannelKind::Dm,
-        Some(_) if public => {
-            conversation::channel_kind(&http, &data.shared, ctx.channel_id(), bot).await
-        }
-        Some(_) => ChannelKind::Plain,
+    // Told without asking Discord: the interaction is answered before anything else.
+    let carried = match ctx {
+        poise::Context::Application(a) => a.interaction.channel.as_ref(),
+        poise::Context::Prefix(_) => None,
     };
+    let kind = conversation::quick_kind(&data.shared, ctx.channel_id(), carried, ctx.guild_id());
     let channel = ctx.channel_id();
     if let (true, Some(pid)) = (public, &passage) {
         let earlier = data.shared.recent.lock().expect("recent lock").find(

@@ -25,7 +25,6 @@ use crate::render::{label, shorten};
 pub async fn press(
     ctx: &serenity::Context,
     data: &Data,
-    bot: serenity::UserId,
     c: &serenity::ComponentInteraction,
 ) -> Result<(), Error> {
     let t = Instant::now();
@@ -36,8 +35,8 @@ pub async fn press(
         buttons::FULL => full(ctx, data, c, rest).await?,
         buttons::HANS => simplified(ctx, c).await?,
         buttons::WHY => why(ctx, data, c, rest).await?,
-        buttons::THREAD => thread(ctx, data, bot, c, rest).await?,
-        buttons::POST => post(ctx, data, bot, c, rest).await?,
+        buttons::THREAD => thread(ctx, data, c, rest).await?,
+        buttons::POST => post(ctx, data, c, rest).await?,
         _ => {
             respond(ctx, c, private_text(notice::UNKNOWN_BUTTON)).await?;
         }
@@ -214,7 +213,12 @@ async fn why(
     let question =
         answered::question(&c.message).unwrap_or_else(|| label(&corpus.passages[i], 300));
     let evidence = engine.passage_evidence(&question, i);
-    let embed = render::why(corpus, i, &question, &evidence);
+    // Whether the question reads as a follow-up of whatever came before it.
+    let follow_up = !matches!(
+        crate::retrieval::followup::read(&question, Some("…")),
+        crate::retrieval::followup::Reading::Alone
+    );
+    let embed = render::why(corpus, i, &question, follow_up, &evidence);
     respond(ctx, c, response(&[embed], &[], true)).await
 }
 
@@ -222,11 +226,10 @@ async fn why(
 async fn thread(
     ctx: &serenity::Context,
     data: &Data,
-    bot: serenity::UserId,
     c: &serenity::ComponentInteraction,
     id: &str,
 ) -> Result<(), Error> {
-    let kind = conversation::channel_kind(&ctx.http, &data.shared, c.channel_id, bot).await;
+    let kind = conversation::quick_kind(&data.shared, c.channel_id, c.channel.as_ref(), c.guild_id);
     if c.guild_id.is_none() || !kind.can_thread() {
         return respond(ctx, c, private_text(notice::NO_THREAD_HERE)).await;
     }
@@ -305,7 +308,6 @@ async fn thread(
 async fn post(
     ctx: &serenity::Context,
     data: &Data,
-    bot: serenity::UserId,
     c: &serenity::ComponentInteraction,
     rest: &str,
 ) -> Result<(), Error> {
@@ -317,7 +319,7 @@ async fn post(
     let Some(i) = passage(ctx, c, corpus, id).await? else {
         return Ok(());
     };
-    let kind = conversation::channel_kind(&ctx.http, &data.shared, c.channel_id, bot).await;
+    let kind = conversation::quick_kind(&data.shared, c.channel_id, c.channel.as_ref(), c.guild_id);
     let layout = Layout {
         thread: c.guild_id.is_some() && kind.can_thread(),
         post: false,

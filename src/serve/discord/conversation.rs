@@ -353,6 +353,35 @@ async fn finish(http: &serenity::Http, job: &Job) {
     }
 }
 
+/// What `channel` is as far as it can be told without asking Discord: remembered, else from
+/// the channel an interaction carries, else a server channel (or a DM without a guild). For
+/// interactions, which must be answered before anything else is done.
+pub fn quick_kind(
+    shared: &Shared,
+    channel: serenity::ChannelId,
+    carried: Option<&serenity::PartialChannel>,
+    guild: Option<serenity::GuildId>,
+) -> ChannelKind {
+    if let Some(kind) = shared
+        .channels
+        .lock()
+        .expect("channels lock")
+        .kind(channel.get())
+    {
+        return kind;
+    }
+    match carried.map(|c| c.kind) {
+        Some(
+            serenity::ChannelType::PublicThread
+            | serenity::ChannelType::PrivateThread
+            | serenity::ChannelType::NewsThread,
+        ) => ChannelKind::OtherThread,
+        Some(serenity::ChannelType::Private) => ChannelKind::Dm,
+        _ if guild.is_none() => ChannelKind::Dm,
+        _ => ChannelKind::Plain,
+    }
+}
+
 /// What `channel` is: asked of Discord once, then remembered.
 pub async fn channel_kind(
     http: &serenity::Http,

@@ -403,7 +403,7 @@ async fn on_event(
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(c),
         } => {
-            let pressed = components::press(ctx, data, fw.bot_id(), c).await;
+            let pressed = components::press(ctx, data, c).await;
             if let Err(e) = &pressed {
                 // If nothing answered the press yet, this does; otherwise Discord refuses it.
                 let id = error_id();

@@ -331,6 +331,19 @@ fn user_message(
     )
 }
 
+/// The partial channel an interaction carries: its id and type (11 for a thread the fake
+/// opened, 1 for the DM channel, else 0, a text channel).
+fn carried_channel(st: &State, channel: u64) -> Value {
+    let kind = if st.store.threads.contains_key(&channel) {
+        11
+    } else if channel == DM_CHANNEL {
+        1
+    } else {
+        0
+    };
+    json!({"id": channel.to_string(), "type": kind})
+}
+
 impl FakeDiscord {
     fn dispatch_message(&self, m: Value) {
         let m = dispatched(&mut self.shared.lock(), self.app_id(), m);
@@ -424,6 +437,7 @@ impl FakeDiscord {
         d["message"] = m;
         {
             let mut st = self.shared.lock();
+            d["channel"] = carried_channel(&st, channel);
             st.store.pressed.insert(spec.token(), message);
             st.interaction_channels.insert(spec.token(), channel);
         }
@@ -463,10 +477,10 @@ impl FakeDiscord {
             "target_id": target.to_string(),
             "resolved": {"messages": {target.to_string(): m}}
         });
-        self.shared
-            .lock()
-            .interaction_channels
-            .insert(spec.token(), channel);
+        let mut st = self.shared.lock();
+        d["channel"] = carried_channel(&st, channel);
+        st.interaction_channels.insert(spec.token(), channel);
+        drop(st);
         self.dispatch("INTERACTION_CREATE", d);
         id
     }
@@ -496,10 +510,10 @@ impl FakeDiscord {
         };
         let mut d = spec.to_json(self.app_id());
         d["locale"] = json!(locale);
-        self.shared
-            .lock()
-            .interaction_channels
-            .insert(spec.token(), channel);
+        let mut st = self.shared.lock();
+        d["channel"] = carried_channel(&st, channel);
+        st.interaction_channels.insert(spec.token(), channel);
+        drop(st);
         self.dispatch("INTERACTION_CREATE", d);
         id
     }
