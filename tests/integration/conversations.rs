@@ -470,6 +470,24 @@ async fn threads_from_ask_and_from_the_button() {
         .unwrap()
         .contains("No thread here"));
     assert_eq!(fake.threads().len(), 2);
+
+    // Discord refuses the thread (no permission): the presser is told, after the ack.
+    let asked = fake.message(CHAT, 46, false, &format!("<@{APP}> PopAi是什么产品?"), true);
+    let answer = id_of(&reply_to(&fake, &bot, CHAT, asked).await);
+    fake.fail_next(&format!("/messages/{answer}/threads"), 403, None);
+    let press = fake.press(answer, "thread:Q7", 46);
+    assert_eq!(callback(&fake, &bot, press).await["type"], 6);
+    let told = fake
+        .wait_for_call(WAIT, |c| {
+            c.method == "POST" && c.path.ends_with(&format!("/itoken-{press}"))
+        })
+        .await
+        .expect("told the thread failed");
+    assert_eq!(told.body["flags"], 64);
+    assert!(told.body["content"]
+        .as_str()
+        .unwrap()
+        .contains("Could not open a thread"));
     assert_every_message_allows_no_mentions(&fake);
 }
 

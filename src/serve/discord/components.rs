@@ -260,7 +260,23 @@ async fn thread(
         &name,
         previous,
     )
-    .await?;
+    .await;
+    let opened = match opened {
+        Ok(o) => o,
+        Err(e) => {
+            // Already acknowledged: the failure is told with a follow-up, not left silent.
+            let id = super::error_id();
+            tracing::error!(error_id = %id, error = %e, "opening a thread failed");
+            let followup = serenity::CreateInteractionResponseFollowup::new()
+                .content(format!(
+                    "Could not open a thread (error {id}). 無法開啟討論串,請稍後再試。"
+                ))
+                .ephemeral(true)
+                .allowed_mentions(no_mentions());
+            c.create_followup(&ctx.http, followup).await?;
+            return Ok(());
+        }
+    };
     match opened {
         Opened::New(_) => {
             let rows: Vec<serenity::CreateActionRow> = c
