@@ -304,14 +304,14 @@ fn an_empty_corpus_directory_says_it_holds_no_interview() {
 #[test]
 fn a_bad_environment_value_names_the_variable_and_the_value() {
     let o = bot()
-        .env("INTERVIEW_BOT_COOLDOWN_SECS", "abc")
+        .env("INTERVIEW_BOT_BURST", "abc")
         .arg("check")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
-        err.contains("$INTERVIEW_BOT_COOLDOWN_SECS=\"abc\": expected a whole number"),
+        err.contains("$INTERVIEW_BOT_BURST=\"abc\": expected a whole number"),
         "{err}"
     );
     assert!(!err.contains(":0:"), "{err}");

@@ -261,7 +261,10 @@ async fn answer(http: &serenity::Http, shared: &Shared, job: Job) -> Result<(), 
             passage,
         })
     });
-    let asking = if job.addressed {
+    // Overheard is a question in a listen channel: one in the bot's thread or a reply to its
+    // answer (it has a context) continues a conversation with the bot, and is judged as
+    // asked; it still gets silence rather than "not covered" when nobody mentioned the bot.
+    let asking = if job.addressed || context.is_some() {
         Asking::Asked
     } else {
         Asking::Unasked
