@@ -7,9 +7,10 @@ read line by line. Besides questions it knows `/quote ID`, `/topics`, `/help` an
 
 use std::io::{BufRead, Write};
 
-use crate::answer::Quoting;
+use crate::answer::{Answer, Quoting};
 use crate::render::terminal;
 use crate::retrieval::Engine;
+use crate::retrieval::{Context, Request};
 
 /// The console's help text.
 pub const HELP: &str = "\
@@ -63,11 +64,34 @@ pub fn parse(line: &str) -> Line<'_> {
     }
 }
 
-/// The console's reply to one line; `None` means quit.
+/// The console's reply to one line, a question asked on its own; `None` means quit.
 pub fn reply(engine: &Engine, line: &str, colour: bool) -> Option<String> {
+    reply_after(engine, &mut None, line, colour)
+}
+
+/// The console's reply to one line, a question read after the previous answer `previous`
+/// (a follow-up such as "他還說了什麼?"), which an answer replaces; `None` means quit.
+pub fn reply_after(
+    engine: &Engine,
+    previous: &mut Option<Context>,
+    line: &str,
+    colour: bool,
+) -> Option<String> {
     let corpus = engine.corpus();
     Some(match parse(line) {
-        Line::Ask(q) => terminal::render(&engine.ask_quoting(q, Quoting::Best), corpus, colour),
+        Line::Ask(q) => {
+            let request = Request::new(q)
+                .after(previous.as_ref())
+                .quoting(Quoting::Best);
+            let answer = engine.answer(&request);
+            if let Answer::Found { best, .. } = &answer {
+                *previous = Some(Context {
+                    question: q.to_string(),
+                    passage: best.passage,
+                });
+            }
+            terminal::render(&answer, corpus, colour)
+        }
         Line::Quote("") => format!("{WHICH_PASSAGE}\n"),
         Line::Quote(id) => match corpus.find(id) {
             Some(i) => terminal::passage(corpus, i),
@@ -84,6 +108,7 @@ pub fn reply(engine: &Engine, line: &str, colour: bool) -> Option<String> {
 /// Runs the console until `/quit` or end of input. With `interactive`, uses line editing.
 pub fn run(engine: &Engine, interactive: bool, colour: bool) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
+    let mut previous: Option<Context> = None;
     if interactive {
         if let Ok(mut editor) = rustyline::DefaultEditor::new() {
             loop {
@@ -92,7 +117,7 @@ pub fn run(engine: &Engine, interactive: bool, colour: bool) -> std::io::Result<
                         if !line.trim().is_empty() {
                             let _ = editor.add_history_entry(line.as_str());
                         }
-                        match reply(engine, &line, colour) {
+                        match reply_after(engine, &mut previous, &line, colour) {
                             Some(text) => {
                                 writeln!(out, "{text}")?;
                                 out.flush()?;
@@ -110,7 +135,7 @@ pub fn run(engine: &Engine, interactive: bool, colour: bool) -> std::io::Result<
     for line in stdin.split(b'\n') {
         let line = line?;
         let line = String::from_utf8_lossy(&line);
-        match reply(engine, &line, colour) {
+        match reply_after(engine, &mut previous, &line, colour) {
             Some(text) => {
                 writeln!(out, "{text}")?;
                 out.flush()?;
@@ -144,5 +169,33 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(parse(input), want, "{input:?}");
         }
+    }
+
+    /// A follow-up is read against the console's previous answer, and only after one.
+    #[test]
+    fn a_follow_up_follows_the_previous_answer() {
+        let engine = crate::load::engine(
+            &crate::config::Config::load(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/bot.toml"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let alone = reply(&engine, "還有呢?", false).unwrap();
+        let mut previous = None;
+        let first = reply_after(
+            &engine,
+            &mut previous,
+            "零一萬物是不是把GPU賣給了阿里?",
+            false,
+        )
+        .unwrap();
+        assert!(previous.is_some(), "{first}");
+        let more = reply_after(&engine, &mut previous, "還有呢?", false).unwrap();
+        assert_ne!(more, alone, "read after the answer, not alone");
+        assert!(
+            !more.contains(" · Q5\n"),
+            "the next passage, not the same one: {more}"
+        );
     }
 }
