@@ -149,19 +149,18 @@ pub fn run(engine: &Engine, questions: &[Question]) -> Vec<Outcome> {
     questions
         .iter()
         .map(|q| {
-            let answer = answer(engine, q);
+            // The context question is asked once, for both the answer and the ranking.
+            let context = context(engine, q);
+            let request = Request::new(&q.query).after(context.as_ref());
+            let answer = engine.answer(&request);
             let answered = answer.is_found();
             let hits = match &answer {
                 Answer::Found { .. } => answer.hits(),
                 Answer::Abstained { .. } => Vec::new(),
             };
-            let gold: Vec<String> = q.gold.iter().map(|g| fold(g)).collect();
             let rank = hits
                 .iter()
-                .position(|h| {
-                    let text = fold(&corpus.passages[h.passage].text);
-                    gold.iter().any(|g| text.contains(g.as_str()))
-                })
+                .position(|h| is_gold(engine, q, h.passage))
                 .map(|i| i + 1);
             Outcome {
                 question: q.clone(),
@@ -172,15 +171,12 @@ pub fn run(engine: &Engine, questions: &[Question]) -> Vec<Outcome> {
                     .collect(),
                 rank,
                 coverage: answer.hits().first().map_or(0.0, |h| h.coverage),
-                ranked: {
-                    let context = context(engine, q);
-                    engine
-                        .ranking(&Request::new(&q.query).after(context.as_ref()))
-                        .iter()
-                        .take(5)
-                        .position(|r| is_gold(engine, q, r.passage))
-                        .map(|i| i + 1)
-                },
+                ranked: engine
+                    .ranking(&request)
+                    .iter()
+                    .take(5)
+                    .position(|r| is_gold(engine, q, r.passage))
+                    .map(|i| i + 1),
             }
         })
         .collect()
