@@ -460,6 +460,25 @@ mod tests {
     use super::*;
     use crate::analysis::test_support::analyzer;
 
+    /// The plan of `question` for a corpus that `known` and `occurs` describe, with jieba's
+    /// frequencies, no homophones and the default policy.
+    fn plan_of(
+        e: &Expander,
+        known: &dyn Fn(&str) -> bool,
+        occurs: &dyn Fn(&str) -> bool,
+        question: &str,
+    ) -> QueryPlan {
+        let a = analyzer();
+        let frequency = |w: &str| a.word_frequency(w);
+        let lookups = Lookups {
+            known,
+            occurs,
+            frequency: &frequency,
+            homophones: &|_: &str| Vec::new(),
+        };
+        e.plan(&a, &lookups, &Policy::default(), question)
+    }
+
     /// A translation the corpus writes only inside a longer word is no index word; its
     /// bigrams are asked instead, apart from the question's own.
     #[test]
@@ -472,32 +491,11 @@ mod tests {
         // The corpus has 精力 as a word and 能源 only in 能源行业.
         let known = |t: &str| t == "精力";
         let occurs = |t: &str| t == "精力" || t == "能源";
-        let frequency = |w: &str| a.word_frequency(w);
-        let plan = e.plan(
-            &a,
-            &Lookups {
-                known: &known,
-                occurs: &occurs,
-                frequency: &frequency,
-                homophones: &|_: &str| Vec::new(),
-            },
-            &Policy::default(),
-            "energy",
-        );
+        let plan = plan_of(&e, &known, &occurs, "energy");
         assert_eq!(plan.concepts.len(), 1);
         assert_eq!(plan.alternative_bigrams, ["能源"]);
         assert!(plan.bigrams.is_empty(), "{:?}", plan.bigrams);
-        let plan = e.plan(
-            &a,
-            &Lookups {
-                known: &|_: &str| true,
-                occurs: &|_: &str| true,
-                frequency: &frequency,
-                homophones: &|_: &str| Vec::new(),
-            },
-            &Policy::default(),
-            "energy",
-        );
+        let plan = plan_of(&e, &|_: &str| true, &|_: &str| true, "energy");
         assert!(
             plan.alternative_bigrams.is_empty(),
             "words are asked as words"
@@ -512,7 +510,6 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         let lexicon = crate::load::lexicon(&dir).unwrap();
         let e = Expander::new(&a, &lexicon, Glossary::default());
-        let frequency = |w: &str| a.word_frequency(w);
         let all = |_: &str| true;
         let cases = [
             ("還有呢?", true),
@@ -531,13 +528,7 @@ mod tests {
             ("零一萬物還有預訓練嗎?", false),
         ];
         for (question, want) in cases {
-            let lookups = Lookups {
-                known: &all,
-                occurs: &all,
-                frequency: &frequency,
-                homophones: &|_: &str| Vec::new(),
-            };
-            let plan = e.plan(&a, &lookups, &Policy::default(), question);
+            let plan = plan_of(&e, &all, &all, question);
             assert_eq!(plan.follow_up_only, want, "{question}");
         }
     }
@@ -550,7 +541,6 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         let lexicon = crate::load::lexicon(&dir).unwrap();
         let e = Expander::new(&a, &lexicon, Glossary::default());
-        let frequency = |w: &str| a.word_frequency(w);
         let all = |_: &str| true;
         let cases: &[(&str, &[&str])] = &[
             (
@@ -563,17 +553,7 @@ mod tests {
             ("做To B", &["做"]),
         ];
         for (question, want) in cases {
-            let plan = e.plan(
-                &a,
-                &Lookups {
-                    known: &all,
-                    occurs: &all,
-                    frequency: &frequency,
-                    homophones: &|_: &str| Vec::new(),
-                },
-                &Policy::default(),
-                question,
-            );
+            let plan = plan_of(&e, &all, &all, question);
             assert_eq!(plan.bigrams, *want, "{question}");
         }
     }

@@ -118,13 +118,8 @@ pub fn select(questions: Vec<Question>, split: Option<&str>) -> Vec<Question> {
     }
 }
 
-/// The answer a user gets: a follow-up is asked after its context question, as in a chat.
-pub fn answer(engine: &Engine, q: &Question) -> Answer {
-    let context = context(engine, q);
-    engine.answer(&Request::new(&q.query).after(context.as_ref()))
-}
-
-/// The context of a follow-up: its context question's answer, as a chat would have it.
+/// The context of a follow-up: its context question's answer, as a chat would have it (a
+/// follow-up is asked after its context question).
 pub fn context(engine: &Engine, q: &Question) -> Option<Context> {
     q.context.as_deref().and_then(|before| {
         match engine.ask_quoting(before, crate::answer::Quoting::Best) {
