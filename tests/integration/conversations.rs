@@ -696,7 +696,7 @@ async fn a_burst_of_mentions_is_answered_in_order_as_the_bucket_refills() {
         ("INTERVIEW_BOT_BURST", "1"),
         // Long enough that the fourth mention is sent before the bucket refills, even on a
         // loaded machine with a debug build; short enough for the queue to drain within WAIT.
-        ("INTERVIEW_BOT_REFILL_SECS", "5"),
+        ("INTERVIEW_BOT_REFILL_SECS", "8"),
         ("INTERVIEW_BOT_QUEUE", "2"),
     ];
     let bot = spawn(&fake, &env).await;
